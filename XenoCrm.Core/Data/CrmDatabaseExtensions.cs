@@ -1,0 +1,65 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Design;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace XenoCrm.Core.Data;
+
+public static class CrmDatabaseExtensions
+{
+    public const string ConnectionName = "Crm";
+    public const string SqliteFile = "xenocrm.db";
+
+    /// <summary>MySQL/MariaDB when <c>ConnectionStrings:Crm</c> is set, otherwise a SQLite file (embedded mode).</summary>
+    public static IHostApplicationBuilder AddCrmDatabase(this IHostApplicationBuilder builder)
+    {
+        var connectionString = builder.Configuration.GetConnectionString(ConnectionName);
+        if (string.IsNullOrWhiteSpace(connectionString))
+        {
+            builder.Services.AddDbContextPool<CrmDbContext, SqliteCrmDbContext>(o => UseSqlite(o, $"Data Source={SqliteFile}"));
+        }
+        else
+        {
+            builder.Services.AddDbContextPool<CrmDbContext, MySqlCrmDbContext>(o => UseMySql(o, connectionString));
+        }
+        return builder;
+    }
+
+    internal static DbContextOptionsBuilder UseMySql(DbContextOptionsBuilder options, string connectionString) =>
+        options.UseMySql(connectionString, MySqlServer, mysql => mysql.EnableRetryOnFailure(0));
+
+    internal static DbContextOptionsBuilder UseSqlite(DbContextOptionsBuilder options, string connectionString) =>
+        options.UseSqlite(connectionString);
+
+    // MariaDB 10.11 and MySQL 8 both accept what Pomelo generates for this version; a fixed
+    // version (rather than AutoDetect) lets processes start while the database is still down.
+    internal static readonly ServerVersion MySqlServer = new MySqlServerVersion(new Version(8, 0, 36));
+
+    public static async Task MigrateCrmDatabaseAsync(this IServiceProvider services, CancellationToken ct = default)
+    {
+        await using var scope = services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<CrmDbContext>();
+        var logger = scope.ServiceProvider.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(CrmDatabaseExtensions));
+        var pending = (await db.Database.GetPendingMigrationsAsync(ct)).ToList();
+        if (pending.Count > 0)
+        {
+            logger.LogInformation("Applying {Count} migration(s) to the {Provider} database: {Migrations}", pending.Count, db.Provider, string.Join(", ", pending));
+            await db.Database.MigrateAsync(ct);
+        }
+    }
+}
+
+// Design-time factories for `dotnet ef`: the connection strings are never used to connect.
+internal sealed class MySqlDesignTimeFactory : IDesignTimeDbContextFactory<MySqlCrmDbContext>
+{
+    public MySqlCrmDbContext CreateDbContext(string[] args) => new(
+        (DbContextOptions<MySqlCrmDbContext>)CrmDatabaseExtensions.UseMySql(new DbContextOptionsBuilder<MySqlCrmDbContext>(), "Server=localhost;Database=xenocrm").Options);
+}
+
+internal sealed class SqliteDesignTimeFactory : IDesignTimeDbContextFactory<SqliteCrmDbContext>
+{
+    public SqliteCrmDbContext CreateDbContext(string[] args) => new(
+        (DbContextOptions<SqliteCrmDbContext>)CrmDatabaseExtensions.UseSqlite(new DbContextOptionsBuilder<SqliteCrmDbContext>(), "Data Source=xenocrm.db").Options);
+}

@@ -1,0 +1,46 @@
+using System.Collections.Concurrent;
+using System.Threading.Channels;
+using Microsoft.Extensions.Options;
+
+namespace XenoCrm.Core.Messaging;
+
+/// <summary>
+/// The embedded mode's bus: a bounded channel per topic inside the one process. Messages live
+/// in memory only, so a crash loses what was accepted and not yet stored; that is the trade
+/// the try-out mode makes, and why the distributed mode uses RabbitMQ.
+/// </summary>
+public sealed class InProcessBus(IOptions<MessagingOptions> options) : IMessagePublisher, IMessageSubscriber
+{
+    private const int Capacity = 10_000;
+    private readonly ConcurrentDictionary<string, Channel<InboundMessage>> _topics = new();
+
+    private Channel<InboundMessage> Topic(string topic) =>
+        _topics.GetOrAdd(topic, _ => Channel.CreateBounded<InboundMessage>(Capacity));
+
+    public async Task PublishAsync(string topic, ReadOnlyMemory<byte> body, int attempt, bool delayed, CancellationToken ct)
+    {
+        var message = new InboundMessage(topic, body.ToArray(), attempt, DeliveryTag: 0);
+        if (!delayed)
+        {
+            await Topic(topic).Writer.WriteAsync(message, ct);
+            return;
+        }
+        _ = Task.Run(async () =>
+        {
+            await Task.Delay(options.Value.RetryDelay, CancellationToken.None);
+            await Topic(topic).Writer.WriteAsync(message, CancellationToken.None);
+        }, CancellationToken.None);
+    }
+
+    public Task<IMessageSubscription> SubscribeAsync(string topic, ushort prefetch, CancellationToken ct) =>
+        Task.FromResult<IMessageSubscription>(new Subscription(Topic(topic).Reader));
+
+    private sealed class Subscription(ChannelReader<InboundMessage> reader) : IMessageSubscription
+    {
+        public ChannelReader<InboundMessage> Messages => reader;
+
+        public Task AckAsync(IReadOnlyList<InboundMessage> messages, CancellationToken ct) => Task.CompletedTask;
+
+        public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+    }
+}

@@ -1,0 +1,44 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace XenoCrm.Core.Messaging;
+
+public static class MessageBusExtensions
+{
+    public const string ConnectionName = "RabbitMq";
+
+    /// <summary>True when no RabbitMQ is configured: the embedded mode, where Web also hosts the Workers role.</summary>
+    public static bool UsesInProcessBus(this IConfiguration configuration) =>
+        string.IsNullOrWhiteSpace(configuration.GetConnectionString(ConnectionName));
+
+    /// <summary>RabbitMQ when <c>ConnectionStrings:RabbitMq</c> (an amqp:// URI) is set, otherwise the in-process bus.</summary>
+    public static IHostApplicationBuilder AddMessageBus(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<MessagingOptions>()
+            .Bind(builder.Configuration.GetSection(MessagingOptions.Section))
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+
+        if (builder.Configuration.UsesInProcessBus())
+        {
+            builder.Services.AddSingleton<InProcessBus>();
+            builder.Services.AddSingleton<IMessagePublisher>(sp => sp.GetRequiredService<InProcessBus>());
+            builder.Services.AddSingleton<IMessageSubscriber>(sp => sp.GetRequiredService<InProcessBus>());
+            return builder;
+        }
+
+        var uri = builder.Configuration.GetConnectionString(ConnectionName)!;
+        if (!Uri.TryCreate(uri, UriKind.Absolute, out var parsed) || parsed.Scheme is not ("amqp" or "amqps"))
+        {
+            throw new OptionsValidationException($"ConnectionStrings:{ConnectionName}", typeof(MessagingOptions),
+                [$"ConnectionStrings:{ConnectionName} must be an amqp:// or amqps:// URI."]);
+        }
+        builder.Services.AddSingleton(sp => new RabbitMqBus(uri, sp.GetRequiredService<IOptions<MessagingOptions>>(), sp.GetRequiredService<ILogger<RabbitMqBus>>()));
+        builder.Services.AddSingleton<IMessagePublisher>(sp => sp.GetRequiredService<RabbitMqBus>());
+        builder.Services.AddSingleton<IMessageSubscriber>(sp => sp.GetRequiredService<RabbitMqBus>());
+        return builder;
+    }
+}

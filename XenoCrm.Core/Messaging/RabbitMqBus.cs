@@ -1,0 +1,233 @@
+using System.Globalization;
+using System.Threading.Channels;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using RabbitMQ.Client;
+using RabbitMQ.Client.Events;
+using RabbitMQ.Client.Exceptions;
+
+namespace XenoCrm.Core.Messaging;
+
+/// <summary>
+/// The distributed mode's bus. Each topic is a quorum queue bound to the durable direct exchange
+/// <c>xenocrm</c>; publishes are persistent, mandatory (an unroutable message is an error, not a
+/// silent loss) and awaited until the broker confirms them. Deferred messages wait in
+/// <c>xenocrm.{topic}.retry</c> until their per-message TTL expires and the broker dead-letters
+/// them back to the topic's queue.
+/// <para>
+/// The client's automatic recovery is off on purpose: a dropped connection is replaced on the
+/// next use, and a consumer whose channel closes resubscribes on a fresh one, so that no
+/// delivery tag of a dead channel is ever acknowledged on a new one.
+/// </para>
+/// </summary>
+public sealed class RabbitMqBus : IMessagePublisher, IMessageSubscriber, IAsyncDisposable
+{
+    private const string Exchange = "xenocrm";
+    private const string RetryExchange = "xenocrm.retry";
+    private const string AttemptHeader = "x-attempt";
+    private const int PublishChannels = 8;
+
+    private readonly ConnectionFactory _factory;
+    private readonly MessagingOptions _options;
+    private readonly ILogger<RabbitMqBus> _logger;
+    private readonly SemaphoreSlim _connectLock = new(1, 1);
+    private readonly Channel<IChannel> _idlePublishChannels = Channel.CreateUnbounded<IChannel>();
+    private readonly SemaphoreSlim _publishSlots = new(PublishChannels, PublishChannels);
+    private IConnection? _connection;
+
+    public RabbitMqBus(string amqpUri, IOptions<MessagingOptions> options, ILogger<RabbitMqBus> logger)
+    {
+        _options = options.Value;
+        _logger = logger;
+        _factory = new ConnectionFactory
+        {
+            Uri = new Uri(amqpUri),
+            AutomaticRecoveryEnabled = false,
+            RequestedConnectionTimeout = _options.PublishTimeout,
+            ClientProvidedName = $"xenocrm:{AppDomain.CurrentDomain.FriendlyName}",
+        };
+    }
+
+    public async Task PublishAsync(string topic, ReadOnlyMemory<byte> body, int attempt, bool delayed, CancellationToken ct)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        timeout.CancelAfter(_options.PublishTimeout);
+        IChannel? channel = null;
+        await _publishSlots.WaitAsync(timeout.Token).ConfigureAwait(false);
+        try
+        {
+            channel = await RentPublishChannelAsync(timeout.Token).ConfigureAwait(false);
+            var properties = new BasicProperties
+            {
+                Persistent = true,
+                ContentType = "application/json",
+                Headers = new Dictionary<string, object?> { [AttemptHeader] = attempt },
+                Expiration = delayed ? ((long)_options.RetryDelay.TotalMilliseconds).ToString(CultureInfo.InvariantCulture) : null,
+            };
+            await channel.BasicPublishAsync(delayed ? RetryExchange : Exchange, topic, mandatory: true, properties, body, timeout.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+        {
+            throw new MessagePublishException($"RabbitMQ did not confirm the message within {_options.PublishTimeout.TotalSeconds:0.#} s.");
+        }
+        catch (Exception ex) when (ex is PublishException or OperationInterruptedException or BrokerUnreachableException or AlreadyClosedException or IOException or System.Net.Sockets.SocketException)
+        {
+            throw new MessagePublishException($"RabbitMQ did not accept the message: {ex.Message}", ex);
+        }
+        finally
+        {
+            if (channel is { IsOpen: true })
+            {
+                _idlePublishChannels.Writer.TryWrite(channel);
+            }
+            else if (channel is not null)
+            {
+                await DisposeQuietlyAsync(channel).ConfigureAwait(false);
+            }
+            _publishSlots.Release();
+        }
+    }
+
+    private async Task<IChannel> RentPublishChannelAsync(CancellationToken ct)
+    {
+        while (_idlePublishChannels.Reader.TryRead(out var idle))
+        {
+            if (idle.IsOpen)
+            {
+                return idle;
+            }
+            await DisposeQuietlyAsync(idle).ConfigureAwait(false);
+        }
+        var connection = await ConnectionAsync(ct).ConfigureAwait(false);
+        return await connection.CreateChannelAsync(
+            new CreateChannelOptions(publisherConfirmationsEnabled: true, publisherConfirmationTrackingEnabled: true), ct).ConfigureAwait(false);
+    }
+
+    public async Task<IMessageSubscription> SubscribeAsync(string topic, ushort prefetch, CancellationToken ct)
+    {
+        var connection = await ConnectionAsync(ct).ConfigureAwait(false);
+        var channel = await connection.CreateChannelAsync(cancellationToken: ct).ConfigureAwait(false);
+        await channel.BasicQosAsync(0, prefetch, global: false, ct).ConfigureAwait(false);
+        var subscription = new Subscription(channel);
+        var consumer = new AsyncEventingBasicConsumer(channel);
+        consumer.ReceivedAsync += (_, delivery) =>
+        {
+            // The client reuses the body's buffer after this handler returns, hence the copy.
+            var message = new InboundMessage(topic, delivery.Body.ToArray(), AttemptOf(delivery.BasicProperties), delivery.DeliveryTag);
+            return subscription.Writer.WriteAsync(message).AsTask();
+        };
+        channel.ChannelShutdownAsync += (_, reason) =>
+        {
+            subscription.Writer.TryComplete(new MessagePublishException($"The RabbitMQ channel closed: {reason.ReplyText}"));
+            return Task.CompletedTask;
+        };
+        await channel.BasicConsumeAsync(QueueOf(topic), autoAck: false, consumer, ct).ConfigureAwait(false);
+        return subscription;
+    }
+
+    private static int AttemptOf(IReadOnlyBasicProperties properties) =>
+        properties.Headers?.TryGetValue(AttemptHeader, out var value) == true && value is int attempt ? attempt : 1;
+
+    private static string QueueOf(string topic) => $"xenocrm.{topic}";
+
+    private async Task<IConnection> ConnectionAsync(CancellationToken ct)
+    {
+        if (_connection is { IsOpen: true } open)
+        {
+            return open;
+        }
+        await _connectLock.WaitAsync(ct).ConfigureAwait(false);
+        try
+        {
+            if (_connection is { IsOpen: true } raced)
+            {
+                return raced;
+            }
+            if (_connection is not null)
+            {
+                await DisposeQuietlyAsync(_connection).ConfigureAwait(false);
+                _connection = null;
+            }
+            var connection = await _factory.CreateConnectionAsync(ct).ConfigureAwait(false);
+            await DeclareTopologyAsync(connection, ct).ConfigureAwait(false);
+            _logger.LogInformation("Connected to RabbitMQ at {Host}:{Port}", _factory.HostName, _factory.Port);
+            return _connection = connection;
+        }
+        finally
+        {
+            _connectLock.Release();
+        }
+    }
+
+    private static async Task DeclareTopologyAsync(IConnection connection, CancellationToken ct)
+    {
+        await using var channel = await connection.CreateChannelAsync(cancellationToken: ct).ConfigureAwait(false);
+        await channel.ExchangeDeclareAsync(Exchange, ExchangeType.Direct, durable: true, autoDelete: false, cancellationToken: ct).ConfigureAwait(false);
+        await channel.ExchangeDeclareAsync(RetryExchange, ExchangeType.Direct, durable: true, autoDelete: false, cancellationToken: ct).ConfigureAwait(false);
+        foreach (var topic in Topics.All)
+        {
+            var queue = QueueOf(topic);
+            await channel.QueueDeclareAsync(queue, durable: true, exclusive: false, autoDelete: false,
+                new Dictionary<string, object?> { ["x-queue-type"] = "quorum" }, cancellationToken: ct).ConfigureAwait(false);
+            await channel.QueueBindAsync(queue, Exchange, topic, cancellationToken: ct).ConfigureAwait(false);
+
+            var retryQueue = $"{queue}.retry";
+            await channel.QueueDeclareAsync(retryQueue, durable: true, exclusive: false, autoDelete: false,
+                new Dictionary<string, object?>
+                {
+                    ["x-queue-type"] = "quorum",
+                    ["x-dead-letter-exchange"] = Exchange,
+                    ["x-dead-letter-routing-key"] = topic,
+                }, cancellationToken: ct).ConfigureAwait(false);
+            await channel.QueueBindAsync(retryQueue, RetryExchange, topic, cancellationToken: ct).ConfigureAwait(false);
+        }
+    }
+
+    private static async Task DisposeQuietlyAsync(IAsyncDisposable disposable)
+    {
+        try
+        {
+            await disposable.DisposeAsync().ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is OperationInterruptedException or AlreadyClosedException or IOException or ObjectDisposedException)
+        {
+            // Already broken: nothing left to release.
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        while (_idlePublishChannels.Reader.TryRead(out var channel))
+        {
+            await DisposeQuietlyAsync(channel).ConfigureAwait(false);
+        }
+        if (_connection is not null)
+        {
+            await DisposeQuietlyAsync(_connection).ConfigureAwait(false);
+        }
+        _connectLock.Dispose();
+        _publishSlots.Dispose();
+    }
+
+    private sealed class Subscription(IChannel channel) : IMessageSubscription
+    {
+        private readonly Channel<InboundMessage> _buffer = Channel.CreateUnbounded<InboundMessage>(new UnboundedChannelOptions { SingleReader = true });
+
+        public ChannelWriter<InboundMessage> Writer => _buffer.Writer;
+
+        public ChannelReader<InboundMessage> Messages => _buffer.Reader;
+
+        public async Task AckAsync(IReadOnlyList<InboundMessage> messages, CancellationToken ct)
+        {
+            // Batches complete in delivery order on this channel, so one multiple-ack covers them all.
+            var last = messages.Max(m => m.DeliveryTag);
+            await channel.BasicAckAsync(last, multiple: true, ct).ConfigureAwait(false);
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            _buffer.Writer.TryComplete();
+            await DisposeQuietlyAsync(channel).ConfigureAwait(false);
+        }
+    }
+}

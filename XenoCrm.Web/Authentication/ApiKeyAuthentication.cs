@@ -1,0 +1,110 @@
+using System.Security.Claims;
+using System.Text.Encodings.Web;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Caching.Memory;
+using Microsoft.Extensions.Options;
+using XenoCrm.Core.ApiKeys;
+using XenoCrm.Core.Data;
+
+namespace XenoCrm.Web.Authentication;
+
+public static class ApiKeyAuthentication
+{
+    public const string Scheme = "ApiKey";
+    public const string Policy = "ApiKey";
+    public const string HeaderName = "X-Api-Key";
+
+    public static IHostApplicationBuilder AddApiKeyAuthentication(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddMemoryCache();
+        builder.Services.AddSingleton<ApiKeyValidator>();
+        builder.Services.AddAuthentication()
+            .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(Scheme, null);
+        builder.Services.AddAuthorizationBuilder()
+            .AddPolicy(Policy, p => p.AddAuthenticationSchemes(Scheme).RequireAuthenticatedUser());
+        return builder;
+    }
+}
+
+/// <summary>
+/// Checks an API key against its stored hash. Answers are cached for half a minute so that the
+/// ingestion hot path does not query the database per request; that is also the longest a
+/// revoked key keeps working.
+/// </summary>
+public sealed class ApiKeyValidator(IServiceScopeFactory scopes, IMemoryCache cache, TimeProvider clock)
+{
+    private static readonly TimeSpan CacheFor = TimeSpan.FromSeconds(30);
+    private static readonly TimeSpan LastUsedResolution = TimeSpan.FromMinutes(1);
+
+    public sealed record ValidKey(long Id, string Name);
+
+    private sealed record CachedAnswer(ValidKey? Key);
+
+    public async Task<ValidKey?> ValidateAsync(string presented, CancellationToken ct)
+    {
+        if (!ApiKeySecret.TryGetPrefix(presented, out var prefix))
+        {
+            return null;
+        }
+        // The cache is keyed by the hash, never the key itself, so no secret sits in memory longer than the request.
+        var cacheKey = "api-key:" + Convert.ToHexString(ApiKeySecret.HashOf(presented));
+        if (cache.TryGetValue(cacheKey, out CachedAnswer? cached))
+        {
+            return cached!.Key;
+        }
+        await using var scope = scopes.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<CrmDbContext>();
+        var row = await db.ApiKeys.AsNoTracking()
+            .Where(k => k.Prefix == prefix)
+            .Select(k => new { k.Id, k.Name, k.Hash, k.RevokedAt, k.LastUsedAt })
+            .SingleOrDefaultAsync(ct);
+        ValidKey? valid = null;
+        if (row is not null && row.RevokedAt is null && ApiKeySecret.Matches(presented, row.Hash))
+        {
+            valid = new ValidKey(row.Id, row.Name);
+            var now = clock.GetUtcNow().UtcDateTime;
+            if (row.LastUsedAt is null || now - row.LastUsedAt > LastUsedResolution)
+            {
+                await db.ApiKeys.Where(k => k.Id == row.Id).ExecuteUpdateAsync(s => s.SetProperty(k => k.LastUsedAt, now), ct);
+            }
+        }
+        cache.Set(cacheKey, new CachedAnswer(valid), CacheFor);
+        return valid;
+    }
+}
+
+public sealed class ApiKeyAuthenticationHandler(
+    IOptionsMonitor<AuthenticationSchemeOptions> options,
+    ILoggerFactory logger,
+    UrlEncoder encoder,
+    ApiKeyValidator validator) : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
+{
+    protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
+    {
+        if (!Request.Headers.TryGetValue(ApiKeyAuthentication.HeaderName, out var values) || string.IsNullOrWhiteSpace(values))
+        {
+            return AuthenticateResult.NoResult();
+        }
+        var key = await validator.ValidateAsync(values.ToString().Trim(), Context.RequestAborted);
+        if (key is null)
+        {
+            return AuthenticateResult.Fail("The API key is unknown or revoked.");
+        }
+        var identity = new ClaimsIdentity(
+            [new Claim(ClaimTypes.NameIdentifier, $"api-key:{key.Id}"), new Claim(ClaimTypes.Name, key.Name)],
+            ApiKeyAuthentication.Scheme);
+        return AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), ApiKeyAuthentication.Scheme));
+    }
+
+    protected override async Task HandleChallengeAsync(AuthenticationProperties properties)
+    {
+        Response.StatusCode = StatusCodes.Status401Unauthorized;
+        Response.Headers.WWWAuthenticate = $"{ApiKeyAuthentication.Scheme} header=\"{ApiKeyAuthentication.HeaderName}\"";
+        await Results.Problem(
+            statusCode: StatusCodes.Status401Unauthorized,
+            title: "A valid API key is required.",
+            detail: $"Send an API key in the {ApiKeyAuthentication.HeaderName} header. Keys are created with `XenoCrm.Web api-keys create NAME`.")
+            .ExecuteAsync(Context);
+    }
+}

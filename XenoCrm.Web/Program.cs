@@ -1,0 +1,35 @@
+using XenoCrm.Core.Data;
+using XenoCrm.Core.Messaging;
+using XenoCrm.Web;
+using XenoCrm.Web.Api;
+using XenoCrm.Web.Authentication;
+using XenoCrm.Web.Operations;
+
+var (command, hostArgs) = OperatorCommand.Split(args);
+var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = hostArgs, ContentRootPath = AppContext.BaseDirectory });
+if (command is not null)
+{
+    // A command's stdout is its result (an API key, a list), so logs go to stderr.
+    builder.Logging.AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
+}
+builder.AddCrmDatabase();
+builder.AddMessageBus();
+builder.AddRoles();
+builder.AddApiKeyAuthentication();
+builder.Services.AddProblemDetails();
+builder.Services.AddHealthChecks();
+
+var app = builder.Build();
+if (command is not null)
+{
+    return await OperatorCommand.RunAsync(command, app.Services);
+}
+await app.Services.MigrateCrmDatabaseAsync();
+app.UseExceptionHandler();
+app.UseStatusCodePages();
+app.UseAuthentication();
+app.UseAuthorization();
+app.MapHealthChecks("/health/live").AllowAnonymous();
+app.MapIngestionApi();
+await app.RunAsync();
+return 0;

@@ -1,0 +1,24 @@
+using XenoCrm.Core.Messaging;
+using XenoCrm.Workers;
+
+namespace XenoCrm.Web;
+
+public static class RolesExtensions
+{
+    /// <summary>
+    /// Without RabbitMQ (the embedded mode) Web also hosts the Workers role, so that one process
+    /// is the whole product; otherwise it is only a Hangfire client of the shared storage.
+    /// </summary>
+    public static IHostApplicationBuilder AddRoles(this IHostApplicationBuilder builder)
+    {
+        if (builder.Configuration.UsesInProcessBus())
+        {
+            builder.AddXenoWorkers();
+        }
+        else
+        {
+            builder.AddHangfireStorage();
+        }
+        return builder;
+    }
+}

@@ -1,0 +1,19 @@
+using XenoCrm.Core.Data;
+using XenoCrm.Core.Messaging;
+using XenoCrm.Workers;
+
+var builder = WebApplication.CreateBuilder(args);
+if (builder.Configuration.UsesInProcessBus())
+{
+    throw new InvalidOperationException(
+        "XenoCrm.Workers runs the distributed mode and needs ConnectionStrings:RabbitMq; in the embedded mode XenoCrm.Web hosts the workers itself.");
+}
+builder.AddCrmDatabase();
+builder.AddMessageBus();
+builder.AddXenoWorkers();
+builder.Services.AddHealthChecks();
+
+var app = builder.Build();
+app.MapHealthChecks("/health/live");
+await app.Services.MigrateCrmDatabaseAsync();
+await app.RunAsync();
