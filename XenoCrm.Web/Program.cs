@@ -17,6 +17,7 @@ builder.AddMessageBus();
 builder.AddRoles();
 builder.AddApiKeyAuthentication();
 builder.Services.AddProblemDetails();
+builder.Services.AddExceptionHandler<DatabaseUnavailableHandler>();
 builder.Services.AddHealthChecks();
 
 var app = builder.Build();
