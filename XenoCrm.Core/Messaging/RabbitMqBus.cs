@@ -25,7 +25,10 @@ public sealed class RabbitMqBus : IMessagePublisher, IMessageSubscriber, IAsyncD
     private const string Exchange = "xenocrm";
     private const string RetryExchange = "xenocrm.retry";
     private const string AttemptHeader = "x-attempt";
-    private const int PublishChannels = 8;
+    // Each publish waits for its confirm on its own channel (sharing one channel between
+    // concurrent confirmed publishes has had client bugs), so this bounds publishes in flight:
+    // with a quorum queue's confirm latency of a few ms, 64 allow thousands of requests a second.
+    private const int PublishChannels = 64;
 
     private readonly ConnectionFactory _factory;
     private readonly MessagingOptions _options;
