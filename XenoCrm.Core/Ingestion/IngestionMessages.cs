@@ -5,10 +5,10 @@ public sealed record CustomerRecord(
     string? ExternalId,
     string Email,
     string Name,
-    string? Phone,
-    string? City,
-    string? Country,
-    DateTime? SignedUpAt);
+    string? Phone = null,
+    string? City = null,
+    string? Country = null,
+    DateTime? SignedUpAt = null);
 
 /// <summary>An order as the shop sends it; stored once per external id.</summary>
 public sealed record OrderRecord(

@@ -31,7 +31,7 @@ public sealed class SharedServers : IAsyncLifetime
 }
 
 [CollectionDefinition(Name)]
-public sealed class SharedServersCollection : ICollectionFixture<SharedServers>
+public sealed class SharedServersDefinition : ICollectionFixture<SharedServers>
 {
     public const string Name = "Shared servers";
 }

@@ -7,14 +7,14 @@ using XenoCrm.TestServers;
 namespace XenoCrm.IntegrationTests.Ingestion;
 
 /// <summary>Owns its RabbitMQ, since it stops it.</summary>
-[Collection(SharedServersCollection.Name)]
+[Collection(SharedServersDefinition.Name)]
 public sealed class BrokerOutageTests(SharedServers servers)
 {
     [Fact]
     public async Task Post_Answers503WithinItsBoundAndNever2xx_WhileRabbitMqIsDown_AndEveryAcceptedRecordIsStored()
     {
         await using var rabbitMq = await RabbitMqServer.StartAsync();
-        await using var stack = await XenoStack.StartAsync(servers.MariaDb, rabbitMq, servers.Redis);
+        await using var stack = await DistributedDeployment.StartAsync(servers.MariaDb, rabbitMq, servers.Redis);
         var accepted = new List<string>();
         var next = 0;
 
@@ -69,14 +69,14 @@ public sealed class BrokerOutageTests(SharedServers servers)
 }
 
 /// <summary>Owns its MariaDB, since it stops it.</summary>
-[Collection(SharedServersCollection.Name)]
+[Collection(SharedServersDefinition.Name)]
 public sealed class DatabaseOutageTests(SharedServers servers)
 {
     [Fact]
     public async Task Ingest_DeadLettersNothingAndStoresEverything_WhenMariaDbStopsDuringConsumption()
     {
         await using var mariaDb = await MariaDbServer.StartAsync();
-        await using var stack = await XenoStack.StartAsync(mariaDb, servers.RabbitMq, servers.Redis);
+        await using var stack = await DistributedDeployment.StartAsync(mariaDb, servers.RabbitMq, servers.Redis);
         var customers = TestData.Customers(1_000);
         var orders = TestData.Orders(20_000, customers.Count);
         await TestData.PostInBatchesAsync(stack.Api, "/api/v1/customers", customers);

@@ -6,7 +6,7 @@ using XenoCrm.IntegrationTests.Infrastructure;
 
 namespace XenoCrm.IntegrationTests.Ingestion;
 
-[Collection(SharedServersCollection.Name)]
+[Collection(SharedServersDefinition.Name)]
 public sealed class IngestionPipelineTests(SharedServers servers)
 {
     private static readonly Dictionary<string, string?> FastRetries = new()
@@ -18,7 +18,7 @@ public sealed class IngestionPipelineTests(SharedServers servers)
     [Fact]
     public async Task Ingest_StoresExactRowsAndAggregates_For10kCustomersAnd50kOrders()
     {
-        await using var stack = await XenoStack.StartAsync(servers.MariaDb, servers.RabbitMq, servers.Redis);
+        await using var stack = await DistributedDeployment.StartAsync(servers.MariaDb, servers.RabbitMq, servers.Redis);
         var customers = TestData.Customers(10_000);
         var orders = TestData.Orders(50_000, customers.Count);
 
@@ -36,7 +36,7 @@ public sealed class IngestionPipelineTests(SharedServers servers)
     [Fact]
     public async Task Ingest_NeverDuplicatesOrDoubleCounts_WhenEveryRecordIsSentTwoOrThreeTimesShuffled()
     {
-        await using var stack = await XenoStack.StartAsync(servers.MariaDb, servers.RabbitMq, servers.Redis, FastRetries);
+        await using var stack = await DistributedDeployment.StartAsync(servers.MariaDb, servers.RabbitMq, servers.Redis, FastRetries);
         var random = new Random(42);
         var customers = TestData.Customers(2_000);
         var orders = TestData.Orders(10_000, customers.Count);
@@ -59,7 +59,7 @@ public sealed class IngestionPipelineTests(SharedServers servers)
     [Fact]
     public async Task Ingest_LosesAndDuplicatesNothing_WhenTheWorkerIsKilledMidStream()
     {
-        await using var stack = await XenoStack.StartAsync(servers.MariaDb, servers.RabbitMq, servers.Redis, FastRetries);
+        await using var stack = await DistributedDeployment.StartAsync(servers.MariaDb, servers.RabbitMq, servers.Redis, FastRetries);
         var customers = TestData.Customers(3_000);
         var orders = TestData.Orders(40_000, customers.Count);
         await TestData.PostInBatchesAsync(stack.Api, "/api/v1/customers", customers);
@@ -86,7 +86,7 @@ public sealed class IngestionPipelineTests(SharedServers servers)
     [Fact]
     public async Task Ingest_DeadLettersEachPoisonMessageWithItsReason_AndStoresAllGoodOnes()
     {
-        await using var stack = await XenoStack.StartAsync(servers.MariaDb, servers.RabbitMq, servers.Redis, new Dictionary<string, string?>
+        await using var stack = await DistributedDeployment.StartAsync(servers.MariaDb, servers.RabbitMq, servers.Redis, new Dictionary<string, string?>
         {
             ["Messaging__RetryDelay"] = "00:00:00.500",
             ["Messaging__MaxAttempts"] = "3",

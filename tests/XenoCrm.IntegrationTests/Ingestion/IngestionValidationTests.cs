@@ -1,11 +1,10 @@
 using System.Net;
-using System.Text;
 using System.Text.Json;
 using XenoCrm.IntegrationTests.Infrastructure;
 
 namespace XenoCrm.IntegrationTests.Ingestion;
 
-[Collection(SharedServersCollection.Name)]
+[Collection(SharedServersDefinition.Name)]
 public sealed class IngestionValidationTests(SharedServers servers)
 {
     private sealed record BadRequest(string Name, string Path, string Body, HttpStatusCode Expected, string? ErrorField = null, string ContentType = "application/json", string? KeyOverride = null);
@@ -13,7 +12,7 @@ public sealed class IngestionValidationTests(SharedServers servers)
     [Fact]
     public async Task Post_AnswersTheDocumented4xxAndPublishesNothing_ForEveryKindOfBadInput()
     {
-        await using var stack = await XenoStack.StartAsync(servers.MariaDb, servers.RabbitMq, servers.Redis);
+        await using var stack = await DistributedDeployment.StartAsync(servers.MariaDb, servers.RabbitMq, servers.Redis);
         var revokedKey = await stack.CreateApiKeyAsync("to-revoke");
         var (_, list, _) = await stack.RunCommandAsync("api-keys", "list");
         var revokedId = list.Split('\n').Single(l => l.Contains("\tto-revoke\t", StringComparison.Ordinal)).Split('\t')[0];
@@ -49,30 +48,30 @@ public sealed class IngestionValidationTests(SharedServers servers)
             new("revoked key", "/api/v1/orders", """{"externalId":"o1","customerExternalId":"c1","amount":5}""", HttpStatusCode.Unauthorized, KeyOverride: revokedKey),
         ];
 
-        var failures = new StringBuilder();
+        var failures = new List<string>();
         foreach (var bad in cases)
         {
             using var response = await stack.PostRawAsync(bad.Path, bad.Body, bad.ContentType, bad.KeyOverride switch { null => stack.ApiKey, "" => null, var other => other });
             var body = await response.Content.ReadAsStringAsync();
             if (response.StatusCode != bad.Expected)
             {
-                failures.AppendLine($"{bad.Name}: expected {(int)bad.Expected}, got {(int)response.StatusCode} {body}");
+                failures.Add($"{bad.Name}: expected {(int)bad.Expected}, got {(int)response.StatusCode} {body}");
                 continue;
             }
             if ((int)response.StatusCode >= 400 && response.Content.Headers.ContentType?.MediaType != "application/problem+json")
             {
-                failures.AppendLine($"{bad.Name}: not problem details ({response.Content.Headers.ContentType})");
+                failures.Add($"{bad.Name}: not problem details ({response.Content.Headers.ContentType})");
             }
             if (bad.ErrorField is not null)
             {
                 using var problem = JsonDocument.Parse(body);
                 if (!problem.RootElement.TryGetProperty("errors", out var errors) || !errors.TryGetProperty(bad.ErrorField, out _))
                 {
-                    failures.AppendLine($"{bad.Name}: the problem does not name '{bad.ErrorField}': {body}");
+                    failures.Add($"{bad.Name}: the problem does not name '{bad.ErrorField}': {body}");
                 }
             }
         }
-        Assert.True(failures.Length == 0, failures.ToString());
+        Assert.True(failures.Count == 0, string.Join("\n", failures));
 
         // Nothing of the above was published: once a marker sent after them all is stored, it stands alone.
         using (var marker = await stack.PostRawAsync("/api/v1/customers", """{"externalId":"marker","email":"marker@shop.test","name":"Marker"}""", apiKey: stack.ApiKey))

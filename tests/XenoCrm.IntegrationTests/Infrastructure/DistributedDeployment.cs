@@ -9,13 +9,13 @@ namespace XenoCrm.IntegrationTests.Infrastructure;
 /// The distributed mode as it runs in production: Web and Workers as separate processes over a
 /// fresh database and RabbitMQ virtual host, with an API key made by the real CLI command.
 /// </summary>
-public sealed class XenoStack : IAsyncDisposable
+public sealed class DistributedDeployment : IAsyncDisposable
 {
     private readonly Dictionary<string, string?> _environment;
     private readonly Dictionary<string, string?> _workerEnvironment;
     private readonly List<AppProcess> _workers = [];
 
-    private XenoStack(string crm, string amqp, string redis, IReadOnlyDictionary<string, string?>? workerSettings)
+    private DistributedDeployment(string crm, string amqp, string redis, IReadOnlyDictionary<string, string?>? workerSettings)
     {
         CrmConnectionString = crm;
         AmqpUri = amqp;
@@ -43,11 +43,11 @@ public sealed class XenoStack : IAsyncDisposable
     public string ApiKey { get; private set; } = "";
 
     /// <param name="workerSettings">Extra environment for the Workers processes, e.g. a short retry delay.</param>
-    public static async Task<XenoStack> StartAsync(
+    public static async Task<DistributedDeployment> StartAsync(
         MariaDbServer mariaDb, RabbitMqServer rabbitMq, RedisServer redis,
         IReadOnlyDictionary<string, string?>? workerSettings = null, int workers = 1)
     {
-        var stack = new XenoStack(await mariaDb.CreateDatabaseAsync(), await rabbitMq.CreateVirtualHostAsync(), redis.ConnectionString, workerSettings);
+        var stack = new DistributedDeployment(await mariaDb.CreateDatabaseAsync(), await rabbitMq.CreateVirtualHostAsync(), redis.ConnectionString, workerSettings);
         try
         {
             await stack.StartWebAsync();
