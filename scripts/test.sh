@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Runs the whole test suite: unit, integration (real MariaDB, RabbitMQ and Redis, started by the tests
+# themselves on loopback ports) and browser tests (Chromium).
+# Usage: scripts/test.sh [extra dotnet test arguments, e.g. --filter FullyQualifiedName~Segments]
+set -euo pipefail
+
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+# Server binaries live in sbin, which a non-root PATH lacks on Debian.
+export PATH="$PATH:/usr/sbin:/sbin"
+
+missing=()
+command -v mariadbd >/dev/null 2>&1 || missing+=(mariadb-server)
+command -v rabbitmq-server >/dev/null 2>&1 || missing+=(rabbitmq-server)
+command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
+command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+
+if ((${#missing[@]} > 0)); then
+  echo "Installing ${missing[*]}…"
+  sudo=()
+  if [[ $(id -u) -ne 0 ]]; then
+    command -v sudo >/dev/null 2>&1 || { echo "Need root (or sudo) to install ${missing[*]}." >&2; exit 1; }
+    sudo=(sudo)
+  fi
+
+  # The tests start their own throwaway servers; keep the packages' postinst scripts from starting
+  # system-wide services (which also fails where no init system runs, e.g. in a container).
+  policy=/usr/sbin/policy-rc.d
+  if [[ ! -e $policy ]]; then
+    printf '#!/bin/sh\nexit 101\n' | "${sudo[@]}" tee "$policy" >/dev/null
+    "${sudo[@]}" chmod +x "$policy"
+    trap '"${sudo[@]}" rm -f "$policy"' EXIT
+  fi
+
+  "${sudo[@]}" apt-get update
+  "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y "${missing[@]}"
+fi
+
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
+
+# A test that hangs is reported by name (and its process killed) instead of holding the run forever.
+dotnet test XenoCrm.sln -c Release \
+  --logger "console;verbosity=normal" \
+  --blame-hang-timeout 10m --blame-hang-dump-type none \
+  "$@"
