@@ -1,3 +1,4 @@
+using Hangfire;
 using XenoCrm.Core.Data;
 using XenoCrm.Core.Messaging;
 using XenoCrm.Web;
@@ -15,7 +16,11 @@ if (command is not null)
 builder.AddCrmDatabase();
 builder.AddMessageBus();
 builder.AddRoles();
+builder.AddSharedDataProtection();
+builder.AddCrmAuthentication();
 builder.AddApiKeyAuthentication();
+builder.AddApiRateLimiting();
+builder.Services.AddRazorPages();
 builder.Services.AddProblemDetails();
 builder.Services.AddExceptionHandler<DatabaseUnavailableHandler>();
 builder.Services.AddHealthChecks();
@@ -27,10 +32,21 @@ if (command is not null)
 }
 await app.Services.MigrateCrmDatabaseAsync();
 app.UseExceptionHandler();
+if (!app.Environment.IsDevelopment())
+{
+    app.UseHsts();
+}
+app.UseSecurityHeaders();
 app.UseStatusCodePages();
+app.UseStaticFiles();
+app.UseRouting();
 app.UseAuthentication();
 app.UseAuthorization();
+app.UseRateLimiter();
 app.MapHealthChecks("/health/live").AllowAnonymous();
 app.MapIngestionApi();
+app.MapRazorPages();
+app.MapHangfireDashboard("/hangfire", new DashboardOptions { Authorization = [], DashboardTitle = "XenoCrm jobs", AppPath = "/" })
+    .RequireAuthorization(AuthPolicies.Admin);
 await app.RunAsync();
 return 0;

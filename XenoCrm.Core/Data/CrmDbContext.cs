@@ -19,6 +19,7 @@ public abstract class CrmDbContext(DbContextOptions options) : DbContext(options
     public DbSet<Order> Orders => Set<Order>();
     public DbSet<ApiKey> ApiKeys => Set<ApiKey>();
     public DbSet<DeadLetter> DeadLetters => Set<DeadLetter>();
+    public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
 
     public abstract CrmDatabaseProvider Provider { get; }
 

@@ -8,8 +8,9 @@ namespace XenoCrm.Web.DeadLetters;
 /// <summary>
 /// Puts dead letters back on their topic as first attempts, then forgets them. Publishing comes
 /// first: a crash in between replays a letter twice, which ingestion's idempotency absorbs.
+/// Discarding forgets a letter without replaying it, for one an operator has judged worthless.
 /// </summary>
-internal sealed class DeadLetterReplayer(CrmDbContext db, IMessagePublisher publisher)
+public sealed class DeadLetterReplayer(CrmDbContext db, IMessagePublisher publisher)
 {
     private const int PageSize = 100;
 
@@ -24,6 +25,10 @@ internal sealed class DeadLetterReplayer(CrmDbContext db, IMessagePublisher publ
         await db.DeadLetters.Where(d => d.Id == id).ExecuteDeleteAsync(ct);
         return true;
     }
+
+    /// <returns>False when no dead letter has this id (already replayed or discarded).</returns>
+    public async Task<bool> DiscardAsync(long id, CancellationToken ct) =>
+        await db.DeadLetters.Where(d => d.Id == id).ExecuteDeleteAsync(ct) == 1;
 
     public async Task<int> ReplayAllAsync(CancellationToken ct)
     {

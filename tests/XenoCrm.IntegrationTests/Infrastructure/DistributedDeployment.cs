@@ -27,6 +27,9 @@ public sealed class DistributedDeployment : IAsyncDisposable
             ["DOTNET_ENVIRONMENT"] = "Production",
             ["ASPNETCORE_ENVIRONMENT"] = "Production",
             ["Messaging__PublishTimeout"] = "00:00:02",
+            ["Auth__DevelopmentSignIn"] = "true",
+            ["Auth__AllowedDomains__0"] = "shop.test",
+            ["Auth__AdminEmails__0"] = "admin@shop.test",
         };
         _workerEnvironment = new(_environment);
         foreach (var (key, value) in workerSettings ?? new Dictionary<string, string?>())
