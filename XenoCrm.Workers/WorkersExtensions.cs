@@ -1,6 +1,7 @@
 using Hangfire;
 using Hangfire.Redis.StackExchange;
 using Microsoft.Extensions.Options;
+using XenoCrm.Core.Data;
 using XenoCrm.Core.Ingestion;
 using XenoCrm.Core.Messaging;
 using XenoCrm.Workers.Ingestion;
@@ -33,8 +34,9 @@ public static class WorkersExtensions
         services.AddSingleton<IHostedService>(sp =>
         {
             var ingestion = sp.GetRequiredService<IOptions<IngestionOptions>>().Value;
+            var sqlite = sp.GetRequiredService<IConfiguration>().UsesSqlite();
             return ActivatorUtilities.CreateInstance<BatchConsumer<TMessage>>(sp,
-                new BatchConsumerSettings(topic, ingestion.Prefetch, ingestion.BatchSize), recordCount);
+                new BatchConsumerSettings(topic, ingestion.Prefetch, ingestion.BatchSize, sqlite ? 1 : ingestion.ConsumersPerQueue), recordCount);
         });
 
     /// <summary>Hangfire on Redis when <c>ConnectionStrings:Redis</c> is set, otherwise in memory (embedded mode).</summary>

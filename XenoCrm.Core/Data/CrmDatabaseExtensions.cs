@@ -12,17 +12,21 @@ public static class CrmDatabaseExtensions
     public const string ConnectionName = "Crm";
     public const string SqliteFile = "xenocrm.db";
 
+    /// <summary>True when no MySQL connection string is configured: the embedded mode's SQLite file.</summary>
+    public static bool UsesSqlite(this IConfiguration configuration) =>
+        string.IsNullOrWhiteSpace(configuration.GetConnectionString(ConnectionName));
+
     /// <summary>MySQL/MariaDB when <c>ConnectionStrings:Crm</c> is set, otherwise a SQLite file (embedded mode).</summary>
     public static IHostApplicationBuilder AddCrmDatabase(this IHostApplicationBuilder builder)
     {
         var connectionString = builder.Configuration.GetConnectionString(ConnectionName);
-        if (string.IsNullOrWhiteSpace(connectionString))
+        if (builder.Configuration.UsesSqlite())
         {
             builder.Services.AddDbContextPool<CrmDbContext, SqliteCrmDbContext>(o => UseSqlite(o, $"Data Source={SqliteFile}"));
         }
         else
         {
-            builder.Services.AddDbContextPool<CrmDbContext, MySqlCrmDbContext>(o => UseMySql(o, connectionString));
+            builder.Services.AddDbContextPool<CrmDbContext, MySqlCrmDbContext>(o => UseMySql(o, connectionString!));
         }
         return builder;
     }

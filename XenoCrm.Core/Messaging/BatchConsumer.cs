@@ -26,7 +26,8 @@ public interface IMessageBatchHandler<TMessage>
 public sealed record Deferral<TMessage>(int Index, TMessage Remainder, string Reason);
 
 /// <param name="MaxRecordsPerBatch">How many records one read gathers from the prefetch window; the handler decides how many go in one transaction.</param>
-public sealed record BatchConsumerSettings(string Topic, ushort Prefetch, int MaxRecordsPerBatch);
+/// <param name="Concurrency">Independent subscriptions of this process, each storing its own batches.</param>
+public sealed record BatchConsumerSettings(string Topic, ushort Prefetch, int MaxRecordsPerBatch, int Concurrency = 1);
 
 /// <summary>
 /// Consumes a topic in batches: reads what the prefetch window holds (up to a record budget),
@@ -47,7 +48,10 @@ public sealed class BatchConsumer<TMessage>(
 {
     private static readonly TimeSpan MaxBackoff = TimeSpan.FromSeconds(10);
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
+        Task.WhenAll(Enumerable.Range(0, settings.Concurrency).Select(_ => ConsumeAsync(stoppingToken)));
+
+    private async Task ConsumeAsync(CancellationToken stoppingToken)
     {
         var backoff = new Backoff();
         while (!stoppingToken.IsCancellationRequested)

@@ -4,7 +4,7 @@ namespace XenoCrm.Workers.Ingestion;
 
 /// <summary>
 /// Section <c>Ingestion</c>:
-/// <code>{ "Ingestion": { "BatchSize": 1000, "Prefetch": 50 } }</code>
+/// <code>{ "Ingestion": { "BatchSize": 1000, "Prefetch": 50, "ConsumersPerQueue": 2 } }</code>
 /// </summary>
 public sealed class IngestionOptions
 {
@@ -17,4 +17,11 @@ public sealed class IngestionOptions
     /// <summary>Unacknowledged messages a consumer holds; one message is one API request.</summary>
     [Range(1, 1000)]
     public ushort Prefetch { get; set; } = 50;
+
+    /// <summary>
+    /// Batches a process stores at once per queue: while one waits on the database, the next is
+    /// parsed and sent. SQLite takes one writer at a time, so the embedded mode uses one.
+    /// </summary>
+    [Range(1, 16)]
+    public int ConsumersPerQueue { get; set; } = 2;
 }

@@ -94,8 +94,10 @@ public sealed class OrdersIngestionHandler(CrmDbContext db, IOptions<IngestionOp
         }
         if (resolved.Count > 0)
         {
-            await InsertOrdersAsync(resolved, dbTransaction, ct);
+            // Aggregates first: the update locks the customers in id order before the inserts'
+            // foreign-key checks touch them, so concurrent batches queue instead of deadlocking.
             await AddToAggregatesAsync(resolved, dbTransaction, ct);
+            await InsertOrdersAsync(resolved, dbTransaction, ct);
         }
         await transaction.CommitAsync(ct);
         return missing;
