@@ -20,7 +20,7 @@ builder.AddSharedDataProtection();
 builder.AddCrmAuthentication();
 builder.AddApiKeyAuthentication();
 builder.AddApiRateLimiting();
-builder.Services.AddRazorPages();
+builder.AddCrmPages();
 builder.Services.AddProblemDetails();
 builder.Services.AddExceptionHandler<DatabaseUnavailableHandler>();
 builder.Services.AddHealthChecks();
@@ -38,14 +38,14 @@ if (!app.Environment.IsDevelopment())
 }
 app.UseSecurityHeaders();
 app.UseStatusCodePages();
-app.UseStaticFiles();
+app.UseCrmErrorPages();
 app.UseRouting();
 app.UseAuthentication();
 app.UseAuthorization();
 app.UseRateLimiter();
 app.MapHealthChecks("/health/live").AllowAnonymous();
 app.MapIngestionApi();
-app.MapRazorPages();
+app.MapCrmPages();
 app.MapHangfireDashboard("/hangfire", new DashboardOptions { Authorization = [], DashboardTitle = "XenoCrm jobs", AppPath = "/" })
     .RequireAuthorization(AuthPolicies.Admin);
 await app.RunAsync();

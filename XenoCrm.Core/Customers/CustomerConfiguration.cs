@@ -27,5 +27,6 @@ public sealed class CustomerConfiguration : IEntityTypeConfiguration<Customer>
         // Segment fields; the segments issue adds the rest of the catalog's indexes.
         builder.HasIndex(c => c.TotalSpend);
         builder.HasIndex(c => c.LastOrderAt);
+        builder.HasIndex(c => c.OrderCount);
     }
 }

@@ -15,6 +15,8 @@ public sealed class OrderConfiguration : IEntityTypeConfiguration<Order>
         builder.Property(o => o.Amount).HasPrecision(18, 2);
         builder.HasIndex(o => o.ExternalId).IsUnique();
         builder.HasIndex(o => new { o.CustomerId, o.OrderedAt });
+        // The orders list reads newest first.
+        builder.HasIndex(o => o.OrderedAt);
         builder.HasOne<Customer>().WithMany().HasForeignKey(o => o.CustomerId).OnDelete(DeleteBehavior.Restrict);
     }
 }

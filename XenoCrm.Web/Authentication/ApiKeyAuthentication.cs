@@ -6,6 +6,7 @@ using Microsoft.Extensions.Caching.Memory;
 using Microsoft.Extensions.Options;
 using XenoCrm.Core.ApiKeys;
 using XenoCrm.Core.Data;
+using XenoCrm.Web.ApiKeys;
 
 namespace XenoCrm.Web.Authentication;
 
@@ -34,7 +35,6 @@ public static class ApiKeyAuthentication
 /// </summary>
 public sealed class ApiKeyValidator(IServiceScopeFactory scopes, IMemoryCache cache, TimeProvider clock)
 {
-    private static readonly TimeSpan CacheFor = TimeSpan.FromSeconds(30);
     private static readonly TimeSpan LastUsedResolution = TimeSpan.FromMinutes(1);
 
     public sealed record ValidKey(long Id, string Name);
@@ -69,7 +69,7 @@ public sealed class ApiKeyValidator(IServiceScopeFactory scopes, IMemoryCache ca
                 await db.ApiKeys.Where(k => k.Id == row.Id).ExecuteUpdateAsync(s => s.SetProperty(k => k.LastUsedAt, now), ct);
             }
         }
-        cache.Set(cacheKey, new CachedAnswer(valid), CacheFor);
+        cache.Set(cacheKey, new CachedAnswer(valid), ApiKeyStore.RevocationDelay);
         return valid;
     }
 }

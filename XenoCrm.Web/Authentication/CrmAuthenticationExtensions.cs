@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Authentication.OAuth;
 using Microsoft.AspNetCore.Authorization;
@@ -78,8 +79,8 @@ public static class CrmAuthenticationExtensions
         var hostedDomain = user.TryGetProperty("hd", out var hd) ? hd.GetString() : null;
         if (email is null || !verified)
         {
-            context.Fail(DeniedReason.Unverified);
-            return Task.CompletedTask;
+            // GoogleHandler ignores context.Fail() here and would sign the user in anyway; only an exception ends the sign-in.
+            throw new AuthenticationFailureException(DeniedReason.Unverified);
         }
         var emailDomain = email[(email.LastIndexOf('@') + 1)..];
         var allowed = options.AllowedEmails.Contains(email, StringComparer.OrdinalIgnoreCase)
@@ -87,8 +88,7 @@ public static class CrmAuthenticationExtensions
                && options.AllowedDomains.Contains(hostedDomain, StringComparer.OrdinalIgnoreCase);
         if (!allowed)
         {
-            context.Fail(DeniedReason.NotAllowed);
-            return Task.CompletedTask;
+            throw new AuthenticationFailureException(DeniedReason.NotAllowed);
         }
         var name = user.TryGetProperty("name", out var n) ? n.GetString() : null;
         context.Principal = CrmSignIn.Principal(email, name, options, "google");

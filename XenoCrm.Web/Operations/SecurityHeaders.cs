@@ -13,13 +13,18 @@ public static class SecurityHeaders
     /// </summary>
     public static IApplicationBuilder UseSecurityHeaders(this IApplicationBuilder app) => app.Use((http, next) =>
     {
-        var headers = http.Response.Headers;
-        headers.XContentTypeOptions = "nosniff";
-        headers.XFrameOptions = "DENY";
-        headers["Referrer-Policy"] = "strict-origin-when-cross-origin";
-        headers.ContentSecurityPolicy = http.Request.Path.StartsWithSegments("/hangfire")
-            ? "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
-            : ContentSecurityPolicy;
+        // Set as the response starts: the exception handler clears headers set earlier.
+        http.Response.OnStarting(() =>
+        {
+            var headers = http.Response.Headers;
+            headers.XContentTypeOptions = "nosniff";
+            headers.XFrameOptions = "DENY";
+            headers["Referrer-Policy"] = "strict-origin-when-cross-origin";
+            headers.ContentSecurityPolicy = http.Request.Path.StartsWithSegments("/hangfire")
+                ? "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
+                : ContentSecurityPolicy;
+            return Task.CompletedTask;
+        });
         return next(http);
     });
 }

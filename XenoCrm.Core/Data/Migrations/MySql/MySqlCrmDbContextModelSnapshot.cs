@@ -155,6 +155,8 @@ namespace XenoCrm.Core.Data.Migrations.MySql
 
                     b.HasIndex("LastOrderAt");
 
+                    b.HasIndex("OrderCount");
+
                     b.HasIndex("TotalSpend");
 
                     b.ToTable("customers", (string)null);
@@ -262,6 +264,8 @@ namespace XenoCrm.Core.Data.Migrations.MySql
 
                     b.HasIndex("ExternalId")
                         .IsUnique();
+
+                    b.HasIndex("OrderedAt");
 
                     b.HasIndex("CustomerId", "OrderedAt");
 

@@ -146,6 +146,8 @@ namespace XenoCrm.Core.Data.Migrations.Sqlite
 
                     b.HasIndex("LastOrderAt");
 
+                    b.HasIndex("OrderCount");
+
                     b.HasIndex("TotalSpend");
 
                     b.ToTable("customers", (string)null);
@@ -247,6 +249,8 @@ namespace XenoCrm.Core.Data.Migrations.Sqlite
 
                     b.HasIndex("ExternalId")
                         .IsUnique();
+
+                    b.HasIndex("OrderedAt");
 
                     b.HasIndex("CustomerId", "OrderedAt");
 
