@@ -27,7 +27,11 @@ public sealed record Deferral<TMessage>(int Index, TMessage Remainder, string Re
 
 /// <param name="MaxRecordsPerBatch">How many records one read gathers from the prefetch window; the handler decides how many go in one transaction.</param>
 /// <param name="Concurrency">Independent subscriptions of this process, each storing its own batches.</param>
-public sealed record BatchConsumerSettings(string Topic, ushort Prefetch, int MaxRecordsPerBatch, int Concurrency = 1);
+public sealed record BatchConsumerSettings(string Topic, ushort Prefetch, int MaxRecordsPerBatch, int Concurrency = 1)
+{
+    /// <summary>How long a read waits for more messages while its batch is still small.</summary>
+    public TimeSpan Linger { get; init; } = TimeSpan.FromMilliseconds(10);
+}
 
 /// <summary>
 /// Consumes a topic in batches: reads what the prefetch window holds (up to a record budget),
@@ -87,8 +91,19 @@ public sealed class BatchConsumer<TMessage>(
         var batch = new List<InboundMessage>();
         var valid = new List<(InboundMessage Message, TMessage Body)>();
         var records = 0;
-        while (records < settings.MaxRecordsPerBatch && reader.TryRead(out var message))
+        var lingerUntil = DateTime.UtcNow + settings.Linger;
+        while (records < settings.MaxRecordsPerBatch && batch.Count < settings.Prefetch)
         {
+            if (!reader.TryRead(out var message))
+            {
+                // Small messages (single-record requests) trickle in: waiting a few milliseconds
+                // for more turns many tiny transactions into a few larger ones.
+                if (!await WaitBrieflyAsync(reader, lingerUntil, ct))
+                {
+                    break;
+                }
+                continue;
+            }
             batch.Add(message);
             try
             {
@@ -106,6 +121,25 @@ public sealed class BatchConsumer<TMessage>(
             await HandleOrSplitAsync(valid, ct);
         }
         return batch;
+    }
+
+    private static async Task<bool> WaitBrieflyAsync(ChannelReader<InboundMessage> reader, DateTime until, CancellationToken ct)
+    {
+        var left = until - DateTime.UtcNow;
+        if (left <= TimeSpan.Zero)
+        {
+            return false;
+        }
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        timeout.CancelAfter(left);
+        try
+        {
+            return await reader.WaitToReadAsync(timeout.Token);
+        }
+        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+        {
+            return false;
+        }
     }
 
     private async Task HandleOrSplitAsync(List<(InboundMessage Message, TMessage Body)> items, CancellationToken ct)
