@@ -80,8 +80,8 @@ public sealed class IndexModel(CrmDbContext db) : PageModel
             .Replace("_", LikeEscape + "_", StringComparison.Ordinal);
 
     /// <summary>
-    /// Spend and last order read their indexes in order; orders (no index on order_count yet)
-    /// sorts the matching rows. The id breaks ties, so that pages never overlap.
+    /// Spend, orders and last order each read their own index in order. The id breaks ties, so
+    /// that pages never overlap.
     /// </summary>
     private IOrderedQueryable<Customer> Ordered(IQueryable<Customer> customers) => Sort switch
     {

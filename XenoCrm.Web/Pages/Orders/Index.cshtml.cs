@@ -33,7 +33,7 @@ public sealed class IndexModel(CrmDbContext db) : PageModel
             orders = orders.Where(o => o.CustomerId == customerId);
         }
         // Newest by order date, the id breaking ties. One customer's orders come from the
-        // (customer_id, ordered_at) index; all orders sort the table until ordered_at has an index.
+        // (customer_id, ordered_at) index, all orders from the ordered_at index.
         Orders = await Paging.ReadAsync(orders,
             filtered => filtered.OrderByDescending(o => o.OrderedAt).ThenByDescending(o => o.Id),
             page => page.Join(db.Customers, o => o.CustomerId, c => c.Id,
