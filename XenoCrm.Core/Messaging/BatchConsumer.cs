@@ -68,7 +68,11 @@ public sealed class BatchConsumer<TMessage>(
                 while (await subscription.Messages.WaitToReadAsync(stoppingToken))
                 {
                     var batch = await ReadBatchAsync(subscription.Messages, stoppingToken);
-                    await subscription.AckAsync(batch, stoppingToken);
+                    // Empty when a competing reader of the in-process bus took the message first.
+                    if (batch.Count > 0)
+                    {
+                        await subscription.AckAsync(batch, stoppingToken);
+                    }
                 }
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
