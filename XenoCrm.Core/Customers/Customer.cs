@@ -16,6 +16,8 @@ public class Customer
     // Aggregates kept by the ingestion worker in the same transaction as the orders that change them.
     public decimal TotalSpend { get; set; }
     public int OrderCount { get; set; }
+    /// <summary>Total spend ÷ order count, rounded to cents; stored so that segments compare it exactly and by index.</summary>
+    public decimal? AvgOrderValue { get; set; }
     public DateTime? FirstOrderAt { get; set; }
     public DateTime? LastOrderAt { get; set; }
 }

@@ -21,6 +21,7 @@ public sealed class CustomerConfiguration : IEntityTypeConfiguration<Customer>
         builder.Property(c => c.City).HasMaxLength(PlaceMaxLength);
         builder.Property(c => c.Country).HasMaxLength(PlaceMaxLength);
         builder.Property(c => c.TotalSpend).HasPrecision(18, 2);
+        builder.Property(c => c.AvgOrderValue).HasPrecision(18, 2);
 
         builder.HasIndex(c => c.ExternalId).IsUnique();
         builder.HasIndex(c => c.Email).IsUnique();
@@ -28,5 +29,6 @@ public sealed class CustomerConfiguration : IEntityTypeConfiguration<Customer>
         builder.HasIndex(c => c.TotalSpend);
         builder.HasIndex(c => c.LastOrderAt);
         builder.HasIndex(c => c.OrderCount);
+        builder.HasIndex(c => c.AvgOrderValue);
     }
 }

@@ -195,6 +195,9 @@ public sealed class OrdersIngestionHandler(CrmDbContext db, IOptions<IngestionOp
             }
             sql.Append(") UPDATE customers SET ").Append(AggregateAssignments("")).Append(" FROM d WHERE customers.id = d.id");
         }
+        // A second statement, because MySQL does not promise in which order a multi-table
+        // UPDATE assigns: the average must read the sums already updated.
+        sql.Append($"; UPDATE customers SET avg_order_value = ROUND(total_spend / order_count, 2) WHERE id IN ({string.Join(", ", deltas.Select(d => rows.Add(d.Id)))})");
         command.CommandText = sql.ToString();
         await command.ExecuteNonQueryAsync(ct);
     }

@@ -151,6 +151,7 @@ public sealed class DistributedDeployment : IAsyncDisposable
                    FROM orders GROUP BY customer_id) a ON a.customer_id = c.id
         WHERE c.total_spend <> COALESCE(a.spend, 0) OR c.order_count <> COALESCE(a.n, 0)
            OR NOT (c.first_order_at <=> a.first_at) OR NOT (c.last_order_at <=> a.last_at)
+           OR NOT (c.avg_order_value <=> ROUND(a.spend / a.n, 2))
         """);
 
     private static string Tail(string text) => text.Length > 6000 ? text[^6000..] : text;

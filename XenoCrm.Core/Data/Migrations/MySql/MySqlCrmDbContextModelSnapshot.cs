@@ -84,6 +84,11 @@ namespace XenoCrm.Core.Data.Migrations.MySql
 
                     MySqlPropertyBuilderExtensions.UseMySqlIdentityColumn(b.Property<long>("Id"));
 
+                    b.Property<decimal?>("AvgOrderValue")
+                        .HasPrecision(18, 2)
+                        .HasColumnType("decimal(18,2)")
+                        .HasColumnName("avg_order_value");
+
                     b.Property<string>("City")
                         .HasMaxLength(100)
                         .HasColumnType("varchar(100)")
@@ -146,6 +151,8 @@ namespace XenoCrm.Core.Data.Migrations.MySql
                         .HasColumnName("updated_at");
 
                     b.HasKey("Id");
+
+                    b.HasIndex("AvgOrderValue");
 
                     b.HasIndex("Email")
                         .IsUnique();

@@ -75,6 +75,11 @@ namespace XenoCrm.Core.Data.Migrations.Sqlite
                         .HasColumnType("INTEGER")
                         .HasColumnName("id");
 
+                    b.Property<double?>("AvgOrderValue")
+                        .HasPrecision(18, 2)
+                        .HasColumnType("REAL")
+                        .HasColumnName("avg_order_value");
+
                     b.Property<string>("City")
                         .HasMaxLength(100)
                         .HasColumnType("TEXT")
@@ -137,6 +142,8 @@ namespace XenoCrm.Core.Data.Migrations.Sqlite
                         .HasColumnName("updated_at");
 
                     b.HasKey("Id");
+
+                    b.HasIndex("AvgOrderValue");
 
                     b.HasIndex("Email")
                         .IsUnique();
