@@ -3,6 +3,7 @@ using XenoCrm.Core.ApiKeys;
 using XenoCrm.Core.Customers;
 using XenoCrm.Core.Messaging;
 using XenoCrm.Core.Orders;
+using XenoCrm.Core.Segments;
 
 namespace XenoCrm.Core.Data;
 
@@ -20,6 +21,7 @@ public abstract class CrmDbContext(DbContextOptions options) : DbContext(options
     public DbSet<ApiKey> ApiKeys => Set<ApiKey>();
     public DbSet<DeadLetter> DeadLetters => Set<DeadLetter>();
     public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
+    public DbSet<Segment> Segments => Set<Segment>();
 
     public abstract CrmDatabaseProvider Provider { get; }
 

@@ -197,7 +197,9 @@ public sealed class OrdersIngestionHandler(CrmDbContext db, IOptions<IngestionOp
         }
         // A second statement, because MySQL does not promise in which order a multi-table
         // UPDATE assigns: the average must read the sums already updated.
-        sql.Append($"; UPDATE customers SET avg_order_value = ROUND(total_spend / order_count, 2) WHERE id IN ({string.Join(", ", deltas.Select(d => rows.Add(d.Id)))})");
+        sql.Append("; UPDATE customers SET avg_order_value = ROUND(total_spend / order_count, 2) WHERE id IN (")
+            .AppendJoin(", ", deltas.Select(d => rows.Add(d.Id)))
+            .Append(')');
         command.CommandText = sql.ToString();
         await command.ExecuteNonQueryAsync(ct);
     }

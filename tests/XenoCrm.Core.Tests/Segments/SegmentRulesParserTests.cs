@@ -150,3 +150,31 @@ public sealed class SegmentRulesParserTests
         Assert.True(Assert.Single(errors).Message.Length < 400);
     }
 }
+
+public sealed class SegmentRulesJsonTests
+{
+    [Fact]
+    public void Write_GivesJsonThatReadsBackToTheSameTree_WithItsVersion()
+    {
+        const string json = """
+            { "op": "or", "rules": [
+                { "op": "and", "not": true, "rules": [
+                    { "field": "total_spend", "operator": "between", "value": [100, 2500.5] },
+                    { "field": "city", "operator": "in", "value": ["Pune", "O'Brien \"x\""] },
+                    { "field": "signed_up_at", "operator": "between", "value": ["2025-01-01", "2025-03-31"] } ] },
+                { "field": "last_order_at", "operator": "more_than_days_ago", "value": 90 },
+                { "field": "last_order_at", "operator": "is_empty" },
+                { "field": "email_domain", "operator": "equals", "value": "shop.test" } ] }
+            """;
+        using var document = JsonDocument.Parse(json);
+        var (tree, _) = SegmentRulesParser.Parse(document.RootElement);
+
+        var written = SegmentRulesJson.Write(tree!);
+        var reread = SegmentRulesJson.Read(written);
+
+        Assert.StartsWith("{\"version\":1,", written, StringComparison.Ordinal);
+        Assert.Equal(SegmentRulesJson.Write(reread), written);
+        Assert.Equal(4, reread.Rules.Count);
+        Assert.Equal(new NumberRangeValue(100, 2500.5m), Assert.IsType<Rule>(Assert.IsType<RuleGroup>(reread.Rules[0]).Rules[0]).Value);
+    }
+}
