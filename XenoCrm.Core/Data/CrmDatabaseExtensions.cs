@@ -2,8 +2,10 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Design;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using XenoCrm.Core.Segments;
 
 namespace XenoCrm.Core.Data;
 
@@ -28,6 +30,8 @@ public static class CrmDatabaseExtensions
         {
             builder.Services.AddDbContextPool<CrmDbContext, MySqlCrmDbContext>(o => UseMySql(o, connectionString!));
         }
+        builder.Services.TryAddSingleton(TimeProvider.System);
+        builder.Services.AddScoped<AudienceQuery>();
         return builder;
     }
 
