@@ -1,6 +1,7 @@
 using Hangfire;
 using XenoCrm.Core.Data;
 using XenoCrm.Core.Messaging;
+using XenoCrm.Core.Seeding;
 using XenoCrm.Web;
 using XenoCrm.Web.Api;
 using XenoCrm.Web.Authentication;
@@ -31,6 +32,7 @@ if (command is not null)
     return await OperatorCommand.RunAsync(command, app.Services);
 }
 await app.Services.MigrateCrmDatabaseAsync();
+await app.Services.SeedDemoDataIfEmptyAsync(app.Configuration);
 app.UseExceptionHandler();
 if (!app.Environment.IsDevelopment())
 {

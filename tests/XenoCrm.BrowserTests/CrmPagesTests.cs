@@ -10,7 +10,7 @@ using static Microsoft.Playwright.Assertions;
 namespace XenoCrm.BrowserTests;
 
 /// <summary>
-/// The pages as people use them, in Chromium, against one embedded XenoCrm seeded with four customers.
+/// The pages as people use them, in Chromium, against one embedded XenoCrm seeded with four customers (besides its demo data).
 /// Each test signs in on its own browser context.
 /// </summary>
 public sealed class CrmPagesTests(EmbeddedCrm crm, ITestOutputHelper output) : IClassFixture<EmbeddedCrm>
@@ -28,6 +28,11 @@ public sealed class CrmPagesTests(EmbeddedCrm crm, ITestOutputHelper output) : I
             await browser.SignInAsync(EmbeddedCrm.AdminEmail);
             await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Customers", Exact = true })).ToBeVisibleAsync();
             await Expect(browser.NavLink("Customers")).ToHaveAttributeAsync("aria-current", "page");
+            // The embedded mode's first start filled the empty database with demo customers, and says so.
+            var demoNotice = page.Locator("#demo-data-notice");
+            await Expect(demoNotice).ToContainTextAsync("@demo.xenocrm.example");
+            await demoNotice.GetByRole(AriaRole.Button, new() { Name = "Dismiss" }).ClickAsync();
+            await Expect(demoNotice).ToHaveCountAsync(0);
             foreach (var customer in EmbeddedCrm.BySpend)
             {
                 await Expect(CustomerRows(page).Filter(new() { HasText = customer.Email })).ToHaveCountAsync(1);

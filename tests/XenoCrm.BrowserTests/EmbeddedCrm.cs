@@ -10,7 +10,8 @@ namespace XenoCrm.BrowserTests;
 /// <summary>
 /// XenoCrm.Web in its embedded mode (SQLite file in a temporary folder, in-process bus, development
 /// sign-in, <c>example.com</c> allowed and <c>admin@example.com</c> an admin), seeded through the real
-/// REST API, and one headless Chromium in which each test opens its own context.
+/// REST API on top of the demo customers of its first start, and one headless Chromium in which each
+/// test opens its own context.
 /// </summary>
 public sealed class EmbeddedCrm : IAsyncLifetime
 {
@@ -153,7 +154,9 @@ public sealed class EmbeddedCrm : IAsyncLifetime
         }
 
         // Orders after their customers: an order whose customer has not arrived waits and may end as a dead letter.
-        var orderedAt = DateTime.UtcNow.AddDays(-3);
+        // Newer than every demo order of the first start (none is later than the start), so that the orders
+        // list, newest first, shows these on its first page.
+        var orderedAt = DateTime.UtcNow.AddSeconds(-10);
         await PostAsync("/api/v1/orders", key, new
         {
             items = customers.SelectMany(c => c.Orders.Select((o, i) => new
@@ -161,7 +164,7 @@ public sealed class EmbeddedCrm : IAsyncLifetime
                 externalId = o.ExternalId,
                 customerExternalId = c.ExternalId,
                 amount = o.Amount,
-                orderedAt = orderedAt.AddHours(i),
+                orderedAt = orderedAt.AddSeconds(i),
             })),
         });
         foreach (var customer in customers)

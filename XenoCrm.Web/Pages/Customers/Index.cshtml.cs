@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Mvc.RazorPages;
 using Microsoft.EntityFrameworkCore;
 using XenoCrm.Core.Customers;
 using XenoCrm.Core.Data;
+using XenoCrm.Core.Seeding;
 
 namespace XenoCrm.Web.Pages.Customers;
 
@@ -32,6 +33,9 @@ public sealed class IndexModel(CrmDbContext db) : PageModel
     public string Sort { get; private set; } = Sorts.Newest;
     public bool Ascending { get; private set; }
     public PageOf<CustomerRow> Customers { get; private set; } = null!;
+
+    /// <summary>Whether generated demo customers are in the list (the embedded mode's first start, or the seed command).</summary>
+    public bool HasDemoData { get; private set; }
     public Pager Pager { get; private set; } = null!;
 
     public async Task OnGetAsync([FromQuery] ListQuery query, CancellationToken ct)
@@ -47,6 +51,8 @@ public sealed class IndexModel(CrmDbContext db) : PageModel
         Customers = await Paging.ReadAsync(Matching(db.Customers.AsNoTracking(), Search), Ordered,
             customers => customers.Select(c => new CustomerRow(c.Id, c.Name, c.Email, c.City, c.Country, c.TotalSpend, c.OrderCount, c.LastOrderAt)),
             query.PageIndex, query.Size, ct);
+        // A prefix range on the unique index on external ids: one index probe, whatever the size of the table.
+        HasDemoData = await db.Customers.AnyAsync(c => c.ExternalId!.StartsWith(DemoData.CustomerExternalIdPrefix), ct);
         Pager = Pager.For(Customers, "customers", pageIndex => UrlFor(pageIndex: pageIndex));
     }
 
