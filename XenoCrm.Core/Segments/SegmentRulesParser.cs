@@ -25,7 +25,16 @@ public static class SegmentRulesParser
     public static (RuleGroup? Tree, IReadOnlyList<SegmentError> Errors) Parse(JsonElement json, SegmentLimits? limits = null)
     {
         var reader = new Reader(limits ?? SegmentLimits.Default);
-        var tree = reader.Group(json, "", depth: 1, isRoot: true);
+        RuleGroup? tree;
+        try
+        {
+            tree = reader.Group(json, "", depth: 1, isRoot: true);
+        }
+        catch (InvalidOperationException)
+        {
+            // Valid JSON can still escape a lone surrogate ("\ud800"), which is no .NET string.
+            return (null, [new SegmentError("", "The rules contain text that is not valid Unicode.")]);
+        }
         if (reader.RuleCount == 0 && reader.Errors.Count == 0)
         {
             reader.Errors.Add(new SegmentError("", "A segment needs at least one rule."));

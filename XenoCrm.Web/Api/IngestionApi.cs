@@ -10,6 +10,7 @@ public static class IngestionApi
         var api = app.MapGroup("/api/v1").RequireAuthorization(ApiKeyAuthentication.Policy).RequireRateLimiting(ApiRateLimiting.Policy);
         api.MapCustomersApi();
         api.MapOrdersApi();
+        api.MapSegmentsApi();
         // Without this, an unknown API path would fall through to the pages' sign-in redirect.
         api.MapMethods("/{**path}", [HttpMethods.Get, HttpMethods.Post, HttpMethods.Put, HttpMethods.Delete, HttpMethods.Patch],
                 (string path) => TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: $"No API endpoint at /api/v1/{path}."))

@@ -133,6 +133,7 @@ public sealed class SegmentRulesParserTests
     [InlineData("""{ "op": "and", "rules": [ { "op": "or", "rules": [] } ] }""", "group 1: A group needs at least one rule.")]
     [InlineData("""{ "op": "and", "rules": [] }""", "A segment needs at least one rule.")]
     [InlineData("""[ { "field": "city", "operator": "equals", "value": "x" } ]""", "A group must be a JSON object with \"op\" and \"rules\".")]
+    [InlineData("""{ "op": "and", "rules": [ { "field": "city", "operator": "equals", "value": "\ud800" } ] }""", "The rules contain text that is not valid Unicode.")]
     [InlineData("""{ "version": 2, "op": "and", "rules": [ { "field": "city", "operator": "equals", "value": "x" } ] }""", "Unknown rules version; this server reads version 1.")]
     public void Parse_RefusesMalformedTrees_WithANamedReason(string json, string expectedStart)
     {
