@@ -1,0 +1,212 @@
+using System.ComponentModel.DataAnnotations;
+using System.Security.Claims;
+using System.Text.Json;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Mvc.RazorPages;
+using Microsoft.EntityFrameworkCore;
+using XenoCrm.Core.Data;
+using XenoCrm.Core.Segments;
+
+namespace XenoCrm.Web.Pages.Segments;
+
+/// <summary>
+/// What the new, edit and duplicate pages share: the form (a name, and the rule tree as JSON that
+/// segment-builder.js keeps in a hidden field), its server-side validation with the same parser as
+/// the API, the save, and the live preview the editor asks for as the user edits.
+/// </summary>
+public abstract class SegmentEditorModel(CrmDbContext db, AudienceQuery audience, DisplayFormat format) : PageModel
+{
+    public const int SampleSize = 8;
+
+    public sealed class EditorInput
+    {
+        [Required(ErrorMessage = "Give the segment a name.")]
+        [StringLength(Segment.NameMaxLength, ErrorMessage = "A name has at most {1} characters.")]
+        [Display(Name = "Name")]
+        public string Name { get; set; } = "";
+
+        /// <summary>The rule tree in its wire form (DESIGN §4.2).</summary>
+        public string Rules { get; set; } = "";
+    }
+
+    public sealed record ErrorAnswer(string Path, string Message);
+
+    public sealed record SampleRow(long Id, string Name, string Email, string City, string TotalSpend, string Orders, string LastOrder);
+
+    /// <summary>The preview handler's answer; <paramref name="Count"/> is null while the tree has mistakes.</summary>
+    public sealed record PreviewAnswer(int? Count, string? CountText, IReadOnlyList<SampleRow> Sample, IReadOnlyList<ErrorAnswer> Errors, string? English);
+
+    [BindProperty]
+    public EditorInput Input { get; set; } = new();
+
+    public IReadOnlyList<SegmentError> RuleErrors { get; private set; } = [];
+
+    public abstract string Heading { get; }
+
+    /// <summary>The saved segment this page overwrites, or null when saving creates one.</summary>
+    protected virtual long? EditedId => null;
+
+    /// <summary>The data block segment-builder.js starts from: the catalog, the tree and its mistakes.</summary>
+    public string EditorData()
+    {
+        JsonElement? rules = null;
+        try
+        {
+            using var document = JsonDocument.Parse(Input.Rules.Length == 0 ? "null" : Input.Rules);
+            rules = document.RootElement.Clone();
+        }
+        catch (JsonException)
+        {
+            // A tampered or truncated field: the editor starts afresh and the error says why.
+        }
+        // The default encoder escapes <, > and &, so no text in the tree can close the script element.
+        return JsonSerializer.Serialize(new
+        {
+            fields = SegmentFields.All.Select(f => new
+            {
+                name = f.Name,
+                label = f.Label,
+                type = f.Type.ToString().ToLowerInvariant(),
+                operators = SegmentFields.OperatorsFor(f.Type).Select(op => new { name = op, label = OperatorLabel(f.Type, op), value = ValueKind(f.Type, op) }),
+            }),
+            rules,
+            errors = RuleErrors.Select(e => new ErrorAnswer(e.Path, e.Message)),
+            maxDepth = SegmentLimits.Default.MaxDepth,
+        });
+    }
+
+    public async Task<IActionResult> OnPostPreviewAsync([FromBody] JsonElement body, CancellationToken ct)
+    {
+        if (body.ValueKind != JsonValueKind.Object || !body.TryGetProperty("rules", out var rules))
+        {
+            return new JsonResult(new PreviewAnswer(null, null, [], [new("", "The preview needs {\"rules\": …}.")], null));
+        }
+        var (tree, errors) = SegmentRulesParser.Parse(rules);
+        if (tree is null)
+        {
+            return new JsonResult(new PreviewAnswer(null, null, [], [.. errors.Select(e => new ErrorAnswer(e.Path, e.Message))], null));
+        }
+        var preview = await audience.PreviewAsync(tree, SampleSize, ct);
+        var sample = preview.Sample.Select(c => new SampleRow(
+            c.Id, c.Name, c.Email, c.City ?? "", format.Money(c.TotalSpend), format.Count(c.OrderCount),
+            c.LastOrderAt is { } last ? format.Age(last) : "never")).ToList();
+        return new JsonResult(new PreviewAnswer(preview.Count, format.Count(preview.Count), sample, [], SegmentDescription.Describe(tree, format)));
+    }
+
+    public async Task<IActionResult> OnPostAsync(CancellationToken ct)
+    {
+        Input.Name = Input.Name?.Trim() ?? "";
+        Input.Rules ??= "";
+        var tree = ParseRules();
+        if (EditedId is { } id && !await db.Segments.AnyAsync(s => s.Id == id, ct))
+        {
+            return NotFound();
+        }
+        if (ModelState.IsValid && await NameTakenAsync(ct))
+        {
+            ModelState.AddModelError("Input.Name", $"A segment named “{Input.Name}” exists already.");
+        }
+        if (!ModelState.IsValid || tree is null)
+        {
+            return Page();
+        }
+
+        var by = User.FindFirstValue(ClaimTypes.Email) ?? User.Identity?.Name ?? "unknown";
+        var now = DateTime.UtcNow;
+        var segment = EditedId is { } editedId
+            ? await db.Segments.SingleAsync(s => s.Id == editedId, ct)
+            : db.Segments.Add(new Segment { Name = Input.Name, Rules = "", CreatedBy = by, CreatedAt = now, UpdatedBy = by }).Entity;
+        segment.Name = Input.Name;
+        segment.Rules = SegmentRulesJson.Write(tree);
+        segment.UpdatedBy = by;
+        segment.UpdatedAt = now;
+        try
+        {
+            await db.SaveChangesAsync(ct);
+        }
+        catch (DbUpdateException)
+        {
+            db.ChangeTracker.Clear();
+            if (!await NameTakenAsync(ct))
+            {
+                throw;
+            }
+            // Someone saved the same name between the check and the save.
+            ModelState.AddModelError("Input.Name", $"A segment named “{Input.Name}” exists already.");
+            return Page();
+        }
+        TempData.Success($"Saved “{segment.Name}”.");
+        return RedirectToPage("/Segments/Index");
+    }
+
+    /// <summary>Fills the form from a saved segment; false when there is none with that id.</summary>
+    protected async Task<bool> LoadAsync(long id, Func<string, string> name, CancellationToken ct)
+    {
+        var segment = await db.Segments.AsNoTracking().SingleOrDefaultAsync(s => s.Id == id, ct);
+        if (segment is null)
+        {
+            return false;
+        }
+        Input = new EditorInput { Name = name(segment.Name), Rules = segment.Rules };
+        return true;
+    }
+
+    private RuleGroup? ParseRules()
+    {
+        try
+        {
+            using var document = JsonDocument.Parse(Input.Rules);
+            var (tree, errors) = SegmentRulesParser.Parse(document.RootElement);
+            RuleErrors = errors;
+            return tree;
+        }
+        catch (JsonException)
+        {
+            RuleErrors = [new SegmentError("", "The rules could not be read; build them again.")];
+            return null;
+        }
+    }
+
+    private Task<bool> NameTakenAsync(CancellationToken ct)
+    {
+        // As the unique index compares: case-insensitively on MariaDB, exactly on SQLite.
+        var name = Input.Name;
+        var except = EditedId ?? 0;
+        return db.Segments.AnyAsync(s => s.Name == name && s.Id != except, ct);
+    }
+
+    private static string OperatorLabel(FieldType type, string op) => op switch
+    {
+        Operators.EqualTo => type == FieldType.Number ? "equals" : "is",
+        Operators.NotEqualTo => type == FieldType.Number ? "does not equal" : "is not",
+        Operators.Contains => "contains",
+        Operators.StartsWith => "starts with",
+        Operators.EndsWith => "ends with",
+        Operators.In => "is one of",
+        Operators.IsEmpty => "is empty",
+        Operators.IsNotEmpty => "is not empty",
+        Operators.GreaterThan => "is more than",
+        Operators.AtLeast => "is at least",
+        Operators.LessThan => "is less than",
+        Operators.AtMost => "is at most",
+        Operators.Between => "is between",
+        Operators.Before => "is before",
+        Operators.After => "is after",
+        Operators.InLastDays => "is in the last … days",
+        Operators.MoreThanDaysAgo => "is more than … days ago",
+        _ => op,
+    };
+
+    /// <summary>The input the value needs: none, text, list, number, range, date, dates or days.</summary>
+    private static string ValueKind(FieldType type, string op) => (type, op) switch
+    {
+        (_, Operators.IsEmpty or Operators.IsNotEmpty) => "none",
+        (_, Operators.In) => "list",
+        (_, Operators.InLastDays or Operators.MoreThanDaysAgo) => "days",
+        (FieldType.Number, Operators.Between) => "range",
+        (_, Operators.Between) => "dates",
+        (FieldType.Text, _) => "text",
+        (FieldType.Number, _) => "number",
+        _ => "date",
+    };
+}
