@@ -25,8 +25,12 @@ public sealed class CustomerConfiguration : IEntityTypeConfiguration<Customer>
 
         builder.HasIndex(c => c.ExternalId).IsUnique();
         builder.HasIndex(c => c.Email).IsUnique();
-        // Segment fields; the segments issue adds the rest of the catalog's indexes.
+        // One index per segment field that equality, prefix and range rules can use.
         builder.HasIndex(c => c.TotalSpend);
+        builder.HasIndex(c => c.City);
+        builder.HasIndex(c => c.Country);
+        builder.HasIndex(c => c.SignedUpAt);
+        builder.HasIndex(c => c.FirstOrderAt);
         builder.HasIndex(c => c.LastOrderAt);
         builder.HasIndex(c => c.OrderCount);
         builder.HasIndex(c => c.AvgOrderValue);

@@ -145,15 +145,23 @@ namespace XenoCrm.Core.Data.Migrations.Sqlite
 
                     b.HasIndex("AvgOrderValue");
 
+                    b.HasIndex("City");
+
+                    b.HasIndex("Country");
+
                     b.HasIndex("Email")
                         .IsUnique();
 
                     b.HasIndex("ExternalId")
                         .IsUnique();
 
+                    b.HasIndex("FirstOrderAt");
+
                     b.HasIndex("LastOrderAt");
 
                     b.HasIndex("OrderCount");
+
+                    b.HasIndex("SignedUpAt");
 
                     b.HasIndex("TotalSpend");
 
