@@ -12,7 +12,7 @@ public sealed class AudienceQuery(CrmDbContext db, TimeProvider clock)
 
     public async Task<Preview> PreviewAsync(RuleGroup tree, int sampleSize, CancellationToken ct)
     {
-        var audience = db.Customers.AsNoTracking().Where(SegmentCompiler.Compile(tree, clock.GetUtcNow().UtcDateTime));
+        var audience = db.Customers.AsNoTracking().Where(SegmentCompiler.Compile(tree, clock.GetUtcNow().UtcDateTime, db.Provider));
         var count = await audience.CountAsync(ct);
         var sample = count == 0 ? [] : await audience
             .OrderByDescending(c => c.Id)
@@ -23,5 +23,5 @@ public sealed class AudienceQuery(CrmDbContext db, TimeProvider clock)
     }
 
     public Task<int> CountAsync(RuleGroup tree, CancellationToken ct) =>
-        db.Customers.Where(SegmentCompiler.Compile(tree, clock.GetUtcNow().UtcDateTime)).CountAsync(ct);
+        db.Customers.Where(SegmentCompiler.Compile(tree, clock.GetUtcNow().UtcDateTime, db.Provider)).CountAsync(ct);
 }

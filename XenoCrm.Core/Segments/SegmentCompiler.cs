@@ -1,6 +1,7 @@
 using System.Linq.Expressions;
 using Microsoft.EntityFrameworkCore;
 using XenoCrm.Core.Customers;
+using XenoCrm.Core.Data;
 
 namespace XenoCrm.Core.Segments;
 
@@ -11,43 +12,48 @@ namespace XenoCrm.Core.Segments;
 /// <para>
 /// Every condition is two-valued (never SQL NULL), so NOT on a group means exactly "not this":
 /// a missing value fails every test but "not equals". Text tests ignore ASCII case on every
-/// provider (LIKE with escaped wildcards); dates are UTC days.
+/// provider: patterns are LIKE with escaped wildcards; equality is <c>=</c> on MySQL, whose
+/// case-insensitive collation lets it use the column's index, and LIKE on SQLite, whose
+/// <c>=</c> would compare case. Dates are UTC days.
 /// </para>
 /// </summary>
 public static class SegmentCompiler
 {
     private const string LikeEscape = "\\";
 
-    public static Expression<Func<Customer, bool>> Compile(RuleGroup tree, DateTime nowUtc)
+    public static Expression<Func<Customer, bool>> Compile(RuleGroup tree, DateTime nowUtc, CrmDatabaseProvider provider)
     {
         var customer = Expression.Parameter(typeof(Customer), "c");
-        return Expression.Lambda<Func<Customer, bool>>(Node(tree, customer, nowUtc), customer);
+        var context = new CompileContext(customer, nowUtc, provider);
+        return Expression.Lambda<Func<Customer, bool>>(Node(tree, context), customer);
     }
 
-    private static Expression Node(RuleNode node, ParameterExpression customer, DateTime now) => node switch
+    private sealed record CompileContext(ParameterExpression Customer, DateTime Now, CrmDatabaseProvider Provider);
+
+    private static Expression Node(RuleNode node, CompileContext context) => node switch
     {
-        RuleGroup group => Group(group, customer, now),
-        Rule rule => Rule(rule, customer, now),
+        RuleGroup group => Group(group, context),
+        Rule rule => Rule(rule, context),
         _ => throw new ArgumentOutOfRangeException(nameof(node)),
     };
 
-    private static Expression Group(RuleGroup group, ParameterExpression customer, DateTime now)
+    private static Expression Group(RuleGroup group, CompileContext context)
     {
-        var parts = group.Rules.Select(r => Node(r, customer, now)).ToList();
+        var parts = group.Rules.Select(r => Node(r, context)).ToList();
         var combined = parts.Count == 0
             ? Expression.Constant(true)
             : parts.Aggregate((left, right) => group.IsOr ? Expression.OrElse(left, right) : Expression.AndAlso(left, right));
         return group.Not ? Expression.Not(combined) : combined;
     }
 
-    private static Expression Rule(Rule rule, ParameterExpression customer, DateTime now) => rule.Field.Type switch
+    private static Expression Rule(Rule rule, CompileContext context) => rule.Field.Type switch
     {
-        FieldType.Text when rule.Field.Name == "email_domain" => Apply(EmailDomain(rule), c => c.Email, customer),
-        FieldType.Text => Apply(Text(rule), TextField(rule.Field.Name), customer),
-        FieldType.Number when rule.Field.Name == "total_spend" => Apply(Number(rule), c => (decimal?)c.TotalSpend, customer),
-        FieldType.Number when rule.Field.Name == "order_count" => Apply(Count(rule), c => c.OrderCount, customer),
-        FieldType.Number => Apply(Number(rule), c => c.AvgOrderValue, customer),
-        _ => Apply(Date(rule, now), DateField(rule.Field.Name), customer),
+        FieldType.Text when rule.Field.Name == "email_domain" => Apply(EmailDomain(rule), c => c.Email, context.Customer),
+        FieldType.Text => Apply(Text(rule, context.Provider), TextField(rule.Field.Name), context.Customer),
+        FieldType.Number when rule.Field.Name == "total_spend" => Apply(Number(rule), c => (decimal?)c.TotalSpend, context.Customer),
+        FieldType.Number when rule.Field.Name == "order_count" => Apply(Count(rule), c => c.OrderCount, context.Customer),
+        FieldType.Number => Apply(Number(rule), c => c.AvgOrderValue, context.Customer),
+        _ => Apply(Date(rule, context.Now), DateField(rule.Field.Name), context.Customer),
     };
 
     private static Expression<Func<Customer, string?>> TextField(string name) => name switch
@@ -67,8 +73,9 @@ public static class SegmentCompiler
         _ => throw new ArgumentOutOfRangeException(nameof(name)),
     };
 
-    private static Expression<Func<string?, bool>> Text(Rule rule)
+    private static Expression<Func<string?, bool>> Text(Rule rule, CrmDatabaseProvider provider)
     {
+        Expression<Func<string?, bool>> Equal(string text) => provider == CrmDatabaseProvider.MySql ? s => s != null && s == text : Like(Escape(text));
         switch (rule.Operator, rule.Value)
         {
             case (Operators.IsEmpty, _):
@@ -76,14 +83,13 @@ public static class SegmentCompiler
             case (Operators.IsNotEmpty, _):
                 return s => s != null && s != "";
             case (Operators.In, TextListValue list):
-                return list.Texts.Select(t => Like(Escape(t)))
-                    .Aggregate((left, right) => Or(left, right));
+                return list.Texts.Select(Equal).Aggregate((left, right) => Or(left, right));
             case (_, TextValue { Text: var text }):
                 var escaped = Escape(text);
                 return rule.Operator switch
                 {
-                    Operators.EqualTo => Like(escaped),
-                    Operators.NotEqualTo => Not(Like(escaped)),
+                    Operators.EqualTo => Equal(text),
+                    Operators.NotEqualTo => Not(Equal(text)),
                     Operators.Contains => Like("%" + escaped + "%"),
                     Operators.StartsWith => Like(escaped + "%"),
                     Operators.EndsWith => Like("%" + escaped),

@@ -4,9 +4,14 @@ using XenoCrm.TestServers;
 
 const string Usage = "usage: XenoCrm.Bench ingest [--customers N] [--orders M] [--single K] [--baseline B] [--quick] [--out DIR]";
 
+if (args is ["segment", .. var segmentOptions])
+{
+    return await SegmentCommand.RunAsync(segmentOptions);
+}
+
 if (args is not ["ingest", .. var options])
 {
-    Console.Error.WriteLine(Usage);
+    Console.Error.WriteLine($"{Usage}\n{SegmentCommand.Usage}");
     return 2;
 }
 

@@ -50,10 +50,9 @@ public sealed class SegmentCompilerDifferentialTests(SharedServers servers)
                 var json = RandomGroup(random, depth: 1);
                 var (tree, errors) = SegmentRulesParser.Parse(JsonDocument.Parse(json.ToJsonString()).RootElement);
                 Assert.True(tree is not null, $"The generator made an invalid tree: {string.Join("; ", errors)}\n{json}");
-                var predicate = SegmentCompiler.Compile(tree, Now);
                 var expected = customers.Where(c => ReferenceEvaluator.Matches(tree, c, Now)).Select(c => c.Id).Order().ToList();
-                var onMariaDb = await mysql.Customers.Where(predicate).Select(c => c.Id).OrderBy(id => id).ToListAsync();
-                var onSqlite = await sqlite.Customers.Where(predicate).Select(c => c.Id).OrderBy(id => id).ToListAsync();
+                var onMariaDb = await mysql.Customers.Where(SegmentCompiler.Compile(tree, Now, mysql.Provider)).Select(c => c.Id).OrderBy(id => id).ToListAsync();
+                var onSqlite = await sqlite.Customers.Where(SegmentCompiler.Compile(tree, Now, sqlite.Provider)).Select(c => c.Id).OrderBy(id => id).ToListAsync();
                 if (!expected.SequenceEqual(onMariaDb) || !expected.SequenceEqual(onSqlite))
                 {
                     mismatches.Add($"{json.ToJsonString()}\n  reference {Describe(expected)}\n  MariaDB   {Describe(onMariaDb)}\n  SQLite    {Describe(onSqlite)}");
