@@ -1,5 +1,4 @@
 using System.Text.Json;
-using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Http.HttpResults;
 using XenoCrm.Core.Messaging;
 
@@ -29,35 +28,17 @@ internal static class IngestionRequest
         ILogger logger)
         where TRecord : class
     {
-        var request = http.Request;
-        if (!request.HasJsonContentType())
+        var body = await JsonBody.ReadAsync(http, MaxBodyBytes, MaxJsonDepth,
+            $"Send at most {MaxBodyBytes / 1024 / 1024} MB and {MaxItems} records per request.");
+        if (body.Refused is not null)
         {
-            return TypedResults.Problem(statusCode: StatusCodes.Status415UnsupportedMediaType,
-                title: "Unsupported content type.", detail: "Send the body as application/json.");
+            return body.Refused;
         }
-        if (request.ContentLength > MaxBodyBytes)
+        if (body.Invalid is not null)
         {
-            return TooLarge();
+            return body.Invalid;
         }
-        var sizeLimit = http.Features.Get<IHttpMaxRequestBodySizeFeature>();
-        if (sizeLimit is { IsReadOnly: false })
-        {
-            sizeLimit.MaxRequestBodySize = MaxBodyBytes;
-        }
-
-        JsonDocument document;
-        try
-        {
-            document = await JsonDocument.ParseAsync(request.Body, new JsonDocumentOptions { MaxDepth = MaxJsonDepth }, http.RequestAborted);
-        }
-        catch (BadHttpRequestException ex) when (ex.StatusCode == StatusCodes.Status413PayloadTooLarge)
-        {
-            return TooLarge();
-        }
-        catch (JsonException ex)
-        {
-            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["$"] = [$"The body is not valid JSON: {ex.Message}"] });
-        }
+        var document = body.Document!;
 
         using (document)
         {
@@ -129,8 +110,4 @@ internal static class IngestionRequest
         }
         return records;
     }
-
-    private static ProblemHttpResult TooLarge() =>
-        TypedResults.Problem(statusCode: StatusCodes.Status413PayloadTooLarge, title: "The body is too large.",
-            detail: $"Send at most {MaxBodyBytes / 1024 / 1024} MB and {MaxItems} records per request.");
 }

@@ -1,5 +1,4 @@
 using System.Text.Json;
-using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 using XenoCrm.Core.Data;
@@ -202,35 +201,12 @@ public static class SegmentsApi
     /// <summary>Reads and validates the body: 415, 413, or 400 with every mistake; else the name (when asked for) and the rule tree.</summary>
     private static async Task<ReadResult> ReadAsync(HttpContext http, HashSet<string> members)
     {
-        var request = http.Request;
-        if (!request.HasJsonContentType())
+        var body = await JsonBody.ReadAsync(http, MaxBodyBytes, MaxJsonDepth, $"Send at most {MaxBodyBytes / 1024} KB.");
+        if (body.Refused is not null || body.Invalid is not null)
         {
-            return new(null, null, Refused: TypedResults.Problem(statusCode: StatusCodes.Status415UnsupportedMediaType,
-                title: "Unsupported content type.", detail: "Send the body as application/json."));
+            return new(null, null, body.Invalid, body.Refused);
         }
-        if (request.ContentLength > MaxBodyBytes)
-        {
-            return new(null, null, Refused: TooLarge());
-        }
-        var sizeLimit = http.Features.Get<IHttpMaxRequestBodySizeFeature>();
-        if (sizeLimit is { IsReadOnly: false })
-        {
-            sizeLimit.MaxRequestBodySize = MaxBodyBytes;
-        }
-
-        JsonDocument document;
-        try
-        {
-            document = await JsonDocument.ParseAsync(request.Body, new JsonDocumentOptions { MaxDepth = MaxJsonDepth }, http.RequestAborted);
-        }
-        catch (BadHttpRequestException ex) when (ex.StatusCode == StatusCodes.Status413PayloadTooLarge)
-        {
-            return new(null, null, Refused: TooLarge());
-        }
-        catch (JsonException ex)
-        {
-            return Invalid(new() { ["$"] = [$"The body is not valid JSON: {ex.Message}"] });
-        }
+        var document = body.Document!;
 
         using (document)
         {
@@ -310,10 +286,6 @@ public static class SegmentsApi
     private static ReadResult Invalid(Dictionary<string, List<string>> errors) =>
         new(null, null, Invalid: TypedResults.ValidationProblem(errors.ToDictionary(e => e.Key, e => e.Value.ToArray()),
             title: "The segment request is invalid."));
-
-    private static ProblemHttpResult TooLarge() =>
-        TypedResults.Problem(statusCode: StatusCodes.Status413PayloadTooLarge, title: "The body is too large.",
-            detail: $"Send at most {MaxBodyBytes / 1024} KB.");
 
     // An unknown member's name is echoed back as a key; a 100 KB one must not be.
     private static string Shorten(string text) => text.Length <= 40 ? text : text[..40] + "…";
