@@ -36,6 +36,10 @@ public sealed partial class MariaDbServer : IAsyncDisposable
 
     private string LogFile => _directory.Combine("server.log");
 
+    // Its own tmpdir per instance: instances bootstrapping at once in a shared /tmp clash on
+    // internal temporary-table names and mariadb-install-db fails.
+    private string TempDirectory => _directory.Combine("tmp");
+
     // Root authenticates over the socket only; everything the tests see goes through the app user.
     private string RootConnectionString =>
         $"Server={Socket};Protocol=Unix;User ID=root;Pooling=false;Connection Timeout=5";
@@ -146,10 +150,12 @@ public sealed partial class MariaDbServer : IAsyncDisposable
     private async Task InstallAsync(CancellationToken ct)
     {
         var installer = Executables.Find("mariadb-server", "mariadb-install-db", "mysql_install_db");
+        Directory.CreateDirectory(TempDirectory);
         var arguments = new List<string>
         {
             "--no-defaults",
             $"--datadir={DataDirectory}",
+            $"--tmpdir={TempDirectory}",
             "--auth-root-authentication-method=normal",
             "--skip-test-db",
             "--skip-name-resolve",
@@ -175,6 +181,7 @@ public sealed partial class MariaDbServer : IAsyncDisposable
         {
             "--no-defaults",
             $"--datadir={DataDirectory}",
+            $"--tmpdir={TempDirectory}",
             $"--port={Port}",
             $"--socket={Socket}",
             $"--pid-file={_directory.Combine("mysqld.pid")}",
