@@ -19,8 +19,6 @@ namespace XenoCrm.Core.Segments;
 /// </summary>
 public static class SegmentCompiler
 {
-    private const string LikeEscape = "\\";
-
     public static Expression<Func<Customer, bool>> Compile(RuleGroup tree, DateTime nowUtc, CrmDatabaseProvider provider)
     {
         var customer = Expression.Parameter(typeof(Customer), "c");
@@ -75,7 +73,7 @@ public static class SegmentCompiler
 
     private static Expression<Func<string?, bool>> Text(Rule rule, CrmDatabaseProvider provider)
     {
-        Expression<Func<string?, bool>> Equal(string text) => provider == CrmDatabaseProvider.MySql ? s => s != null && s == text : Like(Escape(text));
+        Expression<Func<string?, bool>> Equal(string text) => provider == CrmDatabaseProvider.MySql ? s => s != null && s == text : Like(LikePattern.Escape(text));
         switch (rule.Operator, rule.Value)
         {
             case (Operators.IsEmpty, _):
@@ -85,7 +83,7 @@ public static class SegmentCompiler
             case (Operators.In, TextListValue list):
                 return list.Texts.Select(Equal).Aggregate((left, right) => Or(left, right));
             case (_, TextValue { Text: var text }):
-                var escaped = Escape(text);
+                var escaped = LikePattern.Escape(text);
                 return rule.Operator switch
                 {
                     Operators.EqualTo => Equal(text),
@@ -110,10 +108,10 @@ public static class SegmentCompiler
             case (Operators.IsNotEmpty, _):
                 return s => true;
             case (Operators.In, TextListValue list):
-                return list.Texts.Select(t => Like("%@" + Escape(t)))
+                return list.Texts.Select(t => Like("%@" + LikePattern.Escape(t)))
                     .Aggregate((left, right) => Or(left, right));
             case (_, TextValue { Text: var text }):
-                var escaped = Escape(text);
+                var escaped = LikePattern.Escape(text);
                 return rule.Operator switch
                 {
                     Operators.EqualTo => Like("%@" + escaped),
@@ -129,7 +127,7 @@ public static class SegmentCompiler
     }
 
     // A missing value matches no pattern; "not" is taken on present values and adds the missing ones.
-    private static Expression<Func<string?, bool>> Like(string pattern) => s => s != null && EF.Functions.Like(s, pattern, LikeEscape);
+    private static Expression<Func<string?, bool>> Like(string pattern) => s => s != null && EF.Functions.Like(s, pattern, LikePattern.EscapeCharacter);
 
     private static Expression<Func<string?, bool>> Not(Expression<Func<string?, bool>> test)
     {
@@ -140,10 +138,6 @@ public static class SegmentCompiler
     private static Expression<Func<string?, bool>> Or(Expression<Func<string?, bool>> left, Expression<Func<string?, bool>> right) =>
         Expression.Lambda<Func<string?, bool>>(Expression.OrElse(left.Body, Rebind(right, left.Parameters[0])), left.Parameters[0]);
 
-    private static string Escape(string text) =>
-        text.Replace(LikeEscape, LikeEscape + LikeEscape, StringComparison.Ordinal)
-            .Replace("%", LikeEscape + "%", StringComparison.Ordinal)
-            .Replace("_", LikeEscape + "_", StringComparison.Ordinal);
 
     private static Expression<Func<decimal?, bool>> Number(Rule rule)
     {

@@ -11,7 +11,6 @@ namespace XenoCrm.Web.Pages.Customers;
 public sealed class IndexModel(CrmDbContext db) : PageModel
 {
     public const int MaxSearchLength = 200;
-    private const string LikeEscape = "\\";
 
     /// <param name="Q">A name or email to look for.</param>
     /// <param name="Sort">newest (the default), spend, orders or last-order.</param>
@@ -69,21 +68,17 @@ public sealed class IndexModel(CrmDbContext db) : PageModel
         {
             return customers;
         }
-        var escaped = EscapeLike(search);
+        var escaped = LikePattern.Escape(search);
         if (search.Contains('@', StringComparison.Ordinal))
         {
             var prefix = escaped.ToLowerInvariant() + "%";
-            return customers.Where(c => EF.Functions.Like(c.Email, prefix, LikeEscape));
+            return customers.Where(c => EF.Functions.Like(c.Email, prefix, LikePattern.EscapeCharacter));
         }
         // LIKE rather than Contains: SQLite's instr() would be case-sensitive.
         var pattern = "%" + escaped + "%";
-        return customers.Where(c => EF.Functions.Like(c.Name, pattern, LikeEscape) || EF.Functions.Like(c.Email, pattern, LikeEscape));
+        return customers.Where(c => EF.Functions.Like(c.Name, pattern, LikePattern.EscapeCharacter) || EF.Functions.Like(c.Email, pattern, LikePattern.EscapeCharacter));
     }
 
-    private static string EscapeLike(string text) =>
-        text.Replace(LikeEscape, LikeEscape + LikeEscape, StringComparison.Ordinal)
-            .Replace("%", LikeEscape + "%", StringComparison.Ordinal)
-            .Replace("_", LikeEscape + "_", StringComparison.Ordinal);
 
     /// <summary>
     /// Spend, orders and last order each read their own index in order. The id breaks ties, so
