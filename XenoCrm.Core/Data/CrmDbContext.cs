@@ -1,5 +1,6 @@
 using Microsoft.EntityFrameworkCore;
 using XenoCrm.Core.ApiKeys;
+using XenoCrm.Core.Campaigns;
 using XenoCrm.Core.Customers;
 using XenoCrm.Core.Messaging;
 using XenoCrm.Core.Orders;
@@ -22,6 +23,8 @@ public abstract class CrmDbContext(DbContextOptions options) : DbContext(options
     public DbSet<DeadLetter> DeadLetters => Set<DeadLetter>();
     public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
     public DbSet<Segment> Segments => Set<Segment>();
+    public DbSet<Campaign> Campaigns => Set<Campaign>();
+    public DbSet<CommunicationLogEntry> CommunicationLog => Set<CommunicationLogEntry>();
 
     public abstract CrmDatabaseProvider Provider { get; }
 

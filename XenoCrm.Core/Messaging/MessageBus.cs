@@ -8,8 +8,9 @@ public static class Topics
 {
     public const string Customers = "ingest.customers";
     public const string Orders = "ingest.orders";
+    public const string Receipts = "delivery.receipts";
 
-    public static readonly IReadOnlyList<string> All = [Customers, Orders];
+    public static readonly IReadOnlyList<string> All = [Customers, Orders, Receipts];
 }
 
 public interface IMessagePublisher

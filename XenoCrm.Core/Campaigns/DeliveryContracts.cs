@@ -1,0 +1,51 @@
+using System.Globalization;
+
+namespace XenoCrm.Core.Campaigns;
+
+/// <summary>One message handed to the Delivery service; <see cref="Id"/> is its idempotency key.</summary>
+public sealed record OutboundMessage(string Id, string To, string Body);
+
+/// <param name="Accepted">Messages seen for the first time.</param>
+/// <param name="Duplicates">Messages whose id was already accepted: answered with their first outcome, not sent again.</param>
+public sealed record DeliverySubmission(int Accepted, int Duplicates);
+
+public enum DeliveryOutcome
+{
+    Sent,
+    Failed,
+}
+
+/// <summary>What happened to one message; <see cref="Reason"/> is set when it failed.</summary>
+public sealed record DeliveryReceipt(string MessageId, DeliveryOutcome Outcome, string? Reason, DateTime At);
+
+/// <summary>A batch of receipts, published by Delivery to <see cref="Messaging.Topics.Receipts"/>.</summary>
+public sealed record DeliveryReceiptsPublished(IReadOnlyList<DeliveryReceipt> Receipts);
+
+/// <summary>Hands messages to the Delivery service: over HTTP in the distributed mode, in process in the embedded one.</summary>
+public interface IDeliveryGateway
+{
+    /// <summary>Completes when Delivery has accepted the whole batch; throws <see cref="DeliveryUnavailableException"/> otherwise.</summary>
+    Task<DeliverySubmission> SubmitAsync(IReadOnlyList<OutboundMessage> messages, CancellationToken ct);
+}
+
+public sealed class DeliveryUnavailableException(string message, Exception? inner = null) : Exception(message, inner);
+
+/// <summary>
+/// A log row's message id is "{log id}.{attempt}": the same row and attempt always map to the same id
+/// (so a resubmission is recognized), and a "retry failed" attempt gets a new one (so it is really sent again).
+/// </summary>
+public static class DeliveryMessageId
+{
+    public static string Format(long logId, int attempt) =>
+        string.Create(CultureInfo.InvariantCulture, $"{logId}.{attempt}");
+
+    public static bool TryParse(string messageId, out long logId, out int attempt)
+    {
+        logId = 0;
+        attempt = 0;
+        var dot = messageId.IndexOf('.', StringComparison.Ordinal);
+        return dot > 0
+            && long.TryParse(messageId.AsSpan(0, dot), NumberStyles.None, CultureInfo.InvariantCulture, out logId)
+            && int.TryParse(messageId.AsSpan(dot + 1), NumberStyles.None, CultureInfo.InvariantCulture, out attempt);
+    }
+}
