@@ -1,7 +1,20 @@
-// The simulated message vendor arrives with the campaigns issue; until then this host only
-// answers its health check, so that deployments can already place it.
+using XenoCrm.Core.Messaging;
+using XenoCrm.Delivery;
+
 var builder = WebApplication.CreateBuilder(args);
+if (builder.Configuration.UsesInProcessBus())
+{
+    throw new InvalidOperationException(
+        "XenoCrm.Delivery runs the distributed mode and needs ConnectionStrings:RabbitMq to publish receipts; in the embedded mode XenoCrm.Web hosts Delivery itself.");
+}
+builder.AddMessageBus();
+builder.AddDeliveryService();
+builder.AddDeliveryApi();
+builder.Services.AddProblemDetails();
 builder.Services.AddHealthChecks();
+
 var app = builder.Build();
+app.UseExceptionHandler();
 app.MapHealthChecks("/health/live");
+app.MapDeliveryApi();
 await app.RunAsync();

@@ -1,4 +1,5 @@
 using XenoCrm.Core.Messaging;
+using XenoCrm.Delivery;
 using XenoCrm.Workers;
 
 namespace XenoCrm.Web;
@@ -6,14 +7,15 @@ namespace XenoCrm.Web;
 public static class RolesExtensions
 {
     /// <summary>
-    /// Without RabbitMQ (the embedded mode) Web also hosts the Workers role, so that one process
-    /// is the whole product; otherwise it is only a Hangfire client of the shared storage.
+    /// Without RabbitMQ (the embedded mode) Web also hosts the Workers and Delivery roles, so that one
+    /// process is the whole product; otherwise it is only a Hangfire client of the shared storage.
     /// </summary>
     public static IHostApplicationBuilder AddRoles(this IHostApplicationBuilder builder)
     {
         if (builder.Configuration.UsesInProcessBus())
         {
             builder.AddXenoWorkers();
+            builder.AddDeliveryService();
         }
         else
         {

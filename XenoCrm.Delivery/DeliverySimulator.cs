@@ -1,0 +1,140 @@
+using Microsoft.Extensions.Options;
+using XenoCrm.Core.Campaigns;
+using XenoCrm.Core.Messaging;
+
+namespace XenoCrm.Delivery;
+
+/// <param name="Accepted">Messages accepted for the first time.</param>
+/// <param name="Duplicates">Messages whose id had already been accepted: their receipt was published again.</param>
+/// <param name="ServerErrors">Batch requests answered 500 by fault injection.</param>
+/// <param name="TooManyRequests">Batch requests answered 429 by fault injection.</param>
+/// <param name="Timeouts">Batch requests left hanging, then answered 504, by fault injection.</param>
+public sealed record DeliveryStats(long Accepted, long Duplicates, long ServerErrors, long TooManyRequests, long Timeouts)
+{
+    public long RejectedRequests => ServerErrors + TooManyRequests + Timeouts;
+}
+
+public enum DeliveryFault
+{
+    ServerError,
+    TooManyRequests,
+    Timeout,
+}
+
+/// <summary>
+/// The simulated vendor: decides each message's outcome and publishes the receipts before answering, so that an
+/// answered batch always has its receipts on the bus. Accepting is idempotent by message id: a resubmitted id is
+/// counted as a duplicate and its receipt, the same outcome as the first time, is published again, which is how
+/// a sender recovers a receipt that was lost.
+/// </summary>
+public sealed class DeliverySimulator(IMessagePublisher publisher, IOptions<DeliverySimulationOptions> options, TimeProvider clock)
+{
+    /// <summary>Receipts per bus message: small enough for the broker, large enough for the consumer's batches.</summary>
+    public const int ReceiptsPerMessage = 1000;
+
+    private readonly DeliverySimulationOptions _options = options.Value;
+    private readonly Lock _acceptedLock = new();
+    // 64-bit hashes rather than the ids: a million ids cost ~20-30 MB instead of ~100. A hash collision (odds about
+    // 1 in 30 million at a million ids) only miscounts a new message as a duplicate; its receipt is still published
+    // with its own outcome, because outcomes are computed from the id, never looked up here.
+    private readonly HashSet<ulong> _accepted = [];
+    private long _acceptedCount;
+    private long _duplicateCount;
+    private long _serverErrors;
+    private long _tooManyRequests;
+    private long _timeouts;
+
+    public DeliveryStats Stats => new(
+        Interlocked.Read(ref _acceptedCount), Interlocked.Read(ref _duplicateCount),
+        Interlocked.Read(ref _serverErrors), Interlocked.Read(ref _tooManyRequests), Interlocked.Read(ref _timeouts));
+
+    /// <summary>
+    /// Accepts a batch and completes once its receipts are durably published; throws <see cref="MessagePublishException"/>
+    /// when they could not be, in which case nothing of the batch counts as accepted.
+    /// </summary>
+    public async Task<DeliverySubmission> AcceptAsync(IReadOnlyList<OutboundMessage> messages, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(messages);
+        if (_options.Latency > TimeSpan.Zero)
+        {
+            await Task.Delay(_options.Latency, clock, ct);
+        }
+
+        var keys = new ulong[messages.Count];
+        for (var i = 0; i < messages.Count; i++)
+        {
+            keys[i] = DeliveryOutcomes.IdKey(messages[i].Id);
+        }
+        // Reserved before publishing, so that a concurrent resubmission of the same id counts as a duplicate.
+        var added = new List<ulong>(messages.Count);
+        lock (_acceptedLock)
+        {
+            foreach (var key in keys)
+            {
+                if (_accepted.Add(key))
+                {
+                    added.Add(key);
+                }
+            }
+        }
+
+        try
+        {
+            await PublishReceiptsAsync(messages, ct);
+        }
+        catch
+        {
+            // The sender gets an error and will resubmit: these ids must then count as new again.
+            lock (_acceptedLock)
+            {
+                foreach (var key in added)
+                {
+                    _accepted.Remove(key);
+                }
+            }
+            throw;
+        }
+
+        var duplicates = messages.Count - added.Count;
+        Interlocked.Add(ref _acceptedCount, added.Count);
+        Interlocked.Add(ref _duplicateCount, duplicates);
+        return new DeliverySubmission(added.Count, duplicates);
+    }
+
+    /// <summary>Counts a batch request turned away by fault injection.</summary>
+    public void RecordFault(DeliveryFault fault)
+    {
+        switch (fault)
+        {
+            case DeliveryFault.ServerError:
+                Interlocked.Increment(ref _serverErrors);
+                break;
+            case DeliveryFault.TooManyRequests:
+                Interlocked.Increment(ref _tooManyRequests);
+                break;
+            case DeliveryFault.Timeout:
+                Interlocked.Increment(ref _timeouts);
+                break;
+            default:
+                throw new ArgumentOutOfRangeException(nameof(fault), fault, null);
+        }
+    }
+
+    private Task PublishReceiptsAsync(IReadOnlyList<OutboundMessage> messages, CancellationToken ct)
+    {
+        var at = clock.GetUtcNow().UtcDateTime;
+        var publishes = new List<Task>((messages.Count + ReceiptsPerMessage - 1) / ReceiptsPerMessage);
+        for (var start = 0; start < messages.Count; start += ReceiptsPerMessage)
+        {
+            var receipts = new DeliveryReceipt[Math.Min(ReceiptsPerMessage, messages.Count - start)];
+            for (var i = 0; i < receipts.Length; i++)
+            {
+                var id = messages[start + i].Id;
+                var decision = DeliveryOutcomes.Decide(id, _options.Seed, _options.SuccessRate);
+                receipts[i] = new DeliveryReceipt(id, decision.Outcome, decision.Reason, at);
+            }
+            publishes.Add(publisher.PublishAsync(Topics.Receipts, new DeliveryReceiptsPublished(receipts), ct));
+        }
+        return Task.WhenAll(publishes);
+    }
+}
