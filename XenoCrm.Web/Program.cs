@@ -5,6 +5,7 @@ using XenoCrm.Core.Seeding;
 using XenoCrm.Web;
 using XenoCrm.Web.Api;
 using XenoCrm.Web.Authentication;
+using XenoCrm.Web.Campaigns;
 using XenoCrm.Web.Operations;
 
 var (command, hostArgs) = OperatorCommand.Split(args);
@@ -17,6 +18,7 @@ if (command is not null)
 builder.AddCrmDatabase();
 builder.AddMessageBus();
 builder.AddRoles();
+builder.AddCampaignCommands();
 builder.AddSharedDataProtection();
 builder.AddCrmAuthentication();
 builder.AddApiKeyAuthentication();

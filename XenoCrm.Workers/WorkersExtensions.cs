@@ -1,9 +1,11 @@
 using Hangfire;
 using Hangfire.Redis.StackExchange;
 using Microsoft.Extensions.Options;
+using XenoCrm.Core.Campaigns;
 using XenoCrm.Core.Data;
 using XenoCrm.Core.Ingestion;
 using XenoCrm.Core.Messaging;
+using XenoCrm.Workers.Campaigns;
 using XenoCrm.Workers.Ingestion;
 
 namespace XenoCrm.Workers;
@@ -12,7 +14,7 @@ public static class WorkersExtensions
 {
     public const string RedisConnectionName = "Redis";
 
-    /// <summary>The Workers role: the ingestion consumers and the Hangfire server.</summary>
+    /// <summary>The Workers role: the ingestion and receipts consumers, the campaign send jobs with their Hangfire server, and the reconciler.</summary>
     public static IHostApplicationBuilder AddXenoWorkers(this IHostApplicationBuilder builder)
     {
         builder.Services.AddOptions<IngestionOptions>()
@@ -25,9 +27,40 @@ public static class WorkersExtensions
         AddConsumer<CustomersReceived>(builder.Services, Topics.Customers, m => m.Customers.Count);
         AddConsumer<OrdersReceived>(builder.Services, Topics.Orders, m => m.Orders.Count);
 
+        builder.AddCampaignSending();
         builder.AddHangfireStorage();
-        builder.Services.AddHangfireServer(o => o.Queues = ["campaigns", "default"]);
+        // Failed chunks come back through Hangfire's scheduled set: poll it often so a retry waits seconds, not the default 15.
+        builder.Services.AddHangfireServer(o =>
+        {
+            o.Queues = [CampaignQueues.Campaigns, "default"];
+            o.SchedulePollingInterval = TimeSpan.FromSeconds(1);
+        });
         return builder;
+    }
+
+    private static void AddCampaignSending(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<CampaignOptions>()
+            .Bind(builder.Configuration.GetSection(CampaignOptions.Section))
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        builder.Services.AddOptions<DeliveryOptions>()
+            .Bind(builder.Configuration.GetSection(DeliveryOptions.Section))
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        // Without Delivery:BaseUrl the host registers the in-process Delivery role (the embedded mode).
+        if (builder.Configuration.GetSection(DeliveryOptions.Section).Get<DeliveryOptions>()?.BaseUrl is not null)
+        {
+            builder.Services.AddHttpClient<IDeliveryGateway, HttpDeliveryGateway>((sp, http) =>
+                HttpDeliveryGateway.Configure(http, sp.GetRequiredService<IOptions<DeliveryOptions>>().Value));
+        }
+        builder.Services.AddScoped<CampaignChunkPlanner>();
+        builder.Services.AddScoped<CampaignStartJob>();
+        builder.Services.AddScoped<CampaignChunkJob>();
+        builder.Services.AddScoped<CampaignRetryFailedJob>();
+        builder.Services.AddScoped<IMessageBatchHandler<DeliveryReceiptsPublished>, DeliveryReceiptsHandler>();
+        AddConsumer<DeliveryReceiptsPublished>(builder.Services, Topics.Receipts, m => m.Receipts.Count);
+        builder.Services.AddHostedService<CampaignReconciler>();
     }
 
     private static void AddConsumer<TMessage>(IServiceCollection services, string topic, Func<TMessage, int> recordCount) =>
@@ -52,7 +85,9 @@ public static class WorkersExtensions
             }
             else
             {
-                configuration.UseRedisStorage(redis, new RedisStorageOptions { Prefix = "xenocrm:hangfire:" });
+                // A job whose server died is handed out again after InvisibilityTimeout; chunk jobs take
+                // seconds, so minutes (not the default half hour) bound how long a crash delays a send.
+                configuration.UseRedisStorage(redis, new RedisStorageOptions { Prefix = "xenocrm:hangfire:", InvisibilityTimeout = TimeSpan.FromMinutes(5) });
             }
         });
         return builder;

@@ -11,6 +11,7 @@ public static class IngestionApi
         api.MapCustomersApi();
         api.MapOrdersApi();
         api.MapSegmentsApi();
+        api.MapCampaignsApi();
         // Without this, an unknown API path would fall through to the pages' sign-in redirect.
         api.MapMethods("/{**path}", [HttpMethods.Get, HttpMethods.Post, HttpMethods.Put, HttpMethods.Delete, HttpMethods.Patch],
                 (string path) => TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: $"No API endpoint at /api/v1/{path}."))

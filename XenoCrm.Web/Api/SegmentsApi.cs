@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
+using XenoCrm.Core.Campaigns;
 using XenoCrm.Core.Data;
 using XenoCrm.Core.Segments;
 
@@ -146,12 +147,20 @@ public static class SegmentsApi
 
         group.MapDelete("/{id:long}", async Task<Results<NoContent, ProblemHttpResult>> (CrmDbContext db, long id, CancellationToken ct) =>
             {
-                // With campaigns: refuse (409) while a scheduled or sending campaign uses this segment.
+                var user = await db.Campaigns
+                    .Where(c => c.SegmentId == id && (c.Status == CampaignStatus.Scheduled || c.Status == CampaignStatus.Sending))
+                    .Select(c => new { c.Id, c.Name, c.Status })
+                    .FirstOrDefaultAsync(ct);
+                if (user is not null)
+                {
+                    return TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "The segment is in use.",
+                        detail: $"Campaign {user.Id} ('{user.Name}') is {user.Status.ToString().ToLowerInvariant()} to this segment; cancel it or wait until it completes.");
+                }
                 var deleted = await db.Segments.Where(s => s.Id == id).ExecuteDeleteAsync(ct);
                 return deleted == 0 ? NotFound(id) : TypedResults.NoContent();
             })
             .WithName("DeleteSegment")
-            .WithSummary("Delete a saved segment.");
+            .WithSummary("Delete a saved segment; refused (409) while a scheduled or sending campaign uses it. Finished campaigns keep their frozen copy.");
 
         return group;
     }

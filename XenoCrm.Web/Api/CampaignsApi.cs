@@ -1,0 +1,218 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.EntityFrameworkCore;
+using XenoCrm.Core.Campaigns;
+using XenoCrm.Core.Data;
+using XenoCrm.Web.Campaigns;
+
+namespace XenoCrm.Web.Api;
+
+/// <summary>
+/// Campaigns: create a draft (<c>{"name", "segmentId", "template"}</c>), send it now or at a time
+/// (<c>POST /{id}/send</c> with <c>{"at": "2026-12-01T09:00:00+05:30", "timeZone": "Asia/Kolkata"}</c> or no body),
+/// cancel, retry the failed recipients, and read statistics and the message log. Every number comes
+/// from <c>communication_log</c> (the campaign's counters move in the same transactions as its rows).
+/// </summary>
+public static class CampaignsApi
+{
+    private const long MaxBodyBytes = 64 * 1024;
+    private const int TemplatePreviewCustomers = 3;
+
+    private static readonly JsonSerializerOptions BodyOptions = new(JsonSerializerDefaults.Web)
+    {
+        UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
+    };
+
+    public sealed record CampaignBody(string? Name, long? SegmentId, string? Template);
+
+    public sealed record SendBody(DateTimeOffset? At, string? TimeZone);
+
+    public sealed record TemplatePreviewBody(string? Template, long? SegmentId);
+
+    public sealed record RenderedPreview(long CustomerId, string CustomerName, string Message);
+
+    public static RouteGroupBuilder MapCampaignsApi(this RouteGroupBuilder api)
+    {
+        var group = api.MapGroup("/campaigns").WithTags("Campaigns");
+
+        group.MapGet("/", async Task<Results<Ok<Paged<CampaignStatistics.Summary>>, ValidationProblem>> (
+                CrmDbContext db, int page = 1, int pageSize = Paged.DefaultPageSize, CancellationToken ct = default) =>
+                Paged.Validate(page, pageSize) is { } invalid
+                    ? invalid
+                    : TypedResults.Ok(await Paged.ReadAsync(CampaignStatistics.Summaries(db), page, pageSize, ct)))
+            .WithName("ListCampaigns")
+            .WithSummary("Campaigns, newest first, with audience size, sent, failed, pending and delivery rate.");
+
+        group.MapGet("/{id:long}", async Task<Results<Ok<CampaignStatistics.Detail>, ProblemHttpResult>> (CrmDbContext db, long id, CancellationToken ct) =>
+                await CampaignStatistics.DetailAsync(db, id, ct) is { } detail ? TypedResults.Ok(detail) : NotFound(id))
+            .WithName("GetCampaign")
+            .WithSummary("One campaign: its numbers, failures by reason, the frozen segment rules and the template.");
+
+        group.MapPost("/", async Task<Results<Created<CampaignStatistics.Detail>, ProblemHttpResult>> (
+                HttpContext http, CampaignCommands commands, CrmDbContext db, CancellationToken ct) =>
+            {
+                var (body, refused) = await ReadAsync<CampaignBody>(http);
+                if (body is null)
+                {
+                    return refused!;
+                }
+                var result = await commands.CreateAsync(new(body.Name, body.SegmentId, body.Template), http.User.Identity?.Name ?? "unknown", ct);
+                if (result.Outcome != CampaignCommands.Outcome.Done)
+                {
+                    return ToProblem(result, 0);
+                }
+                var id = result.Campaign!.Id;
+                return TypedResults.Created($"/api/v1/campaigns/{id}", await CampaignStatistics.DetailAsync(db, id, ct));
+            })
+            .WithName("CreateCampaign")
+            .WithSummary("Create a draft: {\"name\", \"segmentId\", \"template\"} with a Liquid template such as \"Hi {{ customer.name | default: 'there' }}!\".");
+
+        group.MapPut("/{id:long}", async Task<Results<Ok<CampaignStatistics.Detail>, ProblemHttpResult>> (
+                HttpContext http, CampaignCommands commands, CrmDbContext db, long id, CancellationToken ct) =>
+            {
+                var (body, refused) = await ReadAsync<CampaignBody>(http);
+                if (body is null)
+                {
+                    return refused!;
+                }
+                var result = await commands.UpdateAsync(id, new(body.Name, body.SegmentId, body.Template), ct);
+                return result.Outcome == CampaignCommands.Outcome.Done
+                    ? TypedResults.Ok((await CampaignStatistics.DetailAsync(db, id, ct))!)
+                    : ToProblem(result, id);
+            })
+            .WithName("UpdateCampaign")
+            .WithSummary("Replace a draft's or scheduled campaign's name, segment and template.");
+
+        group.MapDelete("/{id:long}", async Task<Results<NoContent, ProblemHttpResult>> (CampaignCommands commands, long id, CancellationToken ct) =>
+            {
+                var result = await commands.DeleteAsync(id, ct);
+                return result.Outcome == CampaignCommands.Outcome.Done ? TypedResults.NoContent() : ToProblem(result, id);
+            })
+            .WithName("DeleteCampaign")
+            .WithSummary("Delete a draft (a campaign that sent anything stays as history).");
+
+        group.MapPost("/{id:long}/send", async Task<Results<Ok<CampaignStatistics.Detail>, ProblemHttpResult>> (
+                HttpContext http, CampaignCommands commands, CrmDbContext db, long id, CancellationToken ct) =>
+            {
+                var body = new SendBody(null, null);
+                if (http.Request.ContentLength is > 0 || http.Request.HasJsonContentType())
+                {
+                    (var read, var refused) = await ReadAsync<SendBody>(http);
+                    if (read is null)
+                    {
+                        return refused!;
+                    }
+                    body = read;
+                }
+                var result = await commands.SendAsync(id, body.At?.UtcDateTime, body.TimeZone, ct);
+                return result.Outcome == CampaignCommands.Outcome.Done
+                    ? TypedResults.Ok((await CampaignStatistics.DetailAsync(db, id, ct))!)
+                    : ToProblem(result, id);
+            })
+            .WithName("SendCampaign")
+            .WithSummary("Send now (no body), or schedule with {\"at\": \"2026-12-01T09:00:00+05:30\", \"timeZone\": \"Asia/Kolkata\"}.");
+
+        group.MapPost("/{id:long}/cancel", async Task<Results<Ok<CampaignStatistics.Detail>, ProblemHttpResult>> (
+                CampaignCommands commands, CrmDbContext db, long id, CancellationToken ct) =>
+            {
+                var result = await commands.CancelAsync(id, ct);
+                return result.Outcome == CampaignCommands.Outcome.Done ? TypedResults.Ok((await CampaignStatistics.DetailAsync(db, id, ct))!) : ToProblem(result, id);
+            })
+            .WithName("CancelCampaign")
+            .WithSummary("Cancel a scheduled or sending campaign; recipients not yet handed to Delivery end Skipped.");
+
+        group.MapPost("/{id:long}/retry-failed", async Task<Results<Ok<CampaignStatistics.Detail>, ProblemHttpResult>> (
+                CampaignCommands commands, CrmDbContext db, long id, CancellationToken ct) =>
+            {
+                var result = await commands.RetryFailedAsync(id, ct);
+                return result.Outcome == CampaignCommands.Outcome.Done ? TypedResults.Ok((await CampaignStatistics.DetailAsync(db, id, ct))!) : ToProblem(result, id);
+            })
+            .WithName("RetryFailedCampaignMessages")
+            .WithSummary("Resend only the failed recipients of a completed campaign, as its next attempt.");
+
+        group.MapGet("/{id:long}/messages", async Task<Results<Ok<Paged<CampaignStatistics.MessageRow>>, ValidationProblem, ProblemHttpResult>> (
+                CrmDbContext db, long id, string? status, string? search, int page = 1, int pageSize = Paged.DefaultPageSize, CancellationToken ct = default) =>
+            {
+                if (Paged.Validate(page, pageSize) is { } invalid)
+                {
+                    return invalid;
+                }
+                if (!CampaignStatistics.TryParseStatus(status, out var parsed))
+                {
+                    return TypedResults.ValidationProblem(new Dictionary<string, string[]>
+                    {
+                        ["status"] = [$"One of {string.Join(", ", Enum.GetNames<MessageStatus>().Select(n => n.ToLowerInvariant()))}."],
+                    });
+                }
+                if (!await db.Campaigns.AnyAsync(c => c.Id == id, ct))
+                {
+                    return NotFound(id);
+                }
+                return TypedResults.Ok(await Paged.ReadAsync(CampaignStatistics.Messages(db, id, parsed, search), page, pageSize, ct));
+            })
+            .WithName("ListCampaignMessages")
+            .WithSummary("The campaign's message log by id, filtered by status (pending, submitted, sent, failed, skipped) and searched by customer name or email.");
+
+        group.MapPost("/template-preview", async Task<Results<Ok<List<RenderedPreview>>, ProblemHttpResult>> (
+                HttpContext http, CampaignTemplatePreview previews, CancellationToken ct) =>
+            {
+                var (body, refused) = await ReadAsync<TemplatePreviewBody>(http);
+                if (body is null)
+                {
+                    return refused!;
+                }
+                var result = await previews.RenderAsync(body.Template, body.SegmentId, TemplatePreviewCustomers, ct);
+                return result.Errors.Count > 0
+                    ? Invalid(result.Errors)
+                    : TypedResults.Ok(result.Messages.Select(m => new RenderedPreview(m.CustomerId, m.CustomerName, m.Message)).ToList());
+            })
+            .WithName("PreviewCampaignTemplate")
+            .WithSummary("Check {\"template\", \"segmentId\"} and render it for a few real customers of the segment.");
+
+        return group;
+    }
+
+    /// <summary>Reads the body into <typeparamref name="T"/>; an unknown member or a wrong type is a 400 naming the field.</summary>
+    private static async Task<(T? Body, ProblemHttpResult? Refused)> ReadAsync<T>(HttpContext http) where T : class
+    {
+        var read = await JsonBody.ReadAsync(http, MaxBodyBytes, maxDepth: 8, $"Send at most {MaxBodyBytes / 1024} KB.");
+        if (read.Refused is not null)
+        {
+            return (null, read.Refused);
+        }
+        if (read.Invalid is not null)
+        {
+            return (null, TypedResults.Problem(read.Invalid.ProblemDetails));
+        }
+        using var document = read.Document!;
+        try
+        {
+            return (document.Deserialize<T>(BodyOptions) ?? throw new JsonException("Send a JSON object.", "$", null, null), null);
+        }
+        catch (JsonException ex)
+        {
+            return (null, Invalid(new Dictionary<string, string[]>
+            {
+                [string.IsNullOrEmpty(ex.Path) || ex.Path == "$" ? "$" : ex.Path.TrimStart('$', '.')] = [FirstSentence(ex.Message)],
+            }));
+        }
+    }
+
+    // System.Text.Json appends the path and position to its messages; the key already names the field.
+    private static string FirstSentence(string message) => message.Split(" Path:", 2)[0];
+
+    // Validation problems travel as ProblemHttpResult (same JSON as ValidationProblem) so that every endpoint declares one failure type.
+    private static ProblemHttpResult Invalid(IDictionary<string, string[]> errors) =>
+        TypedResults.Problem(new HttpValidationProblemDetails(errors) { Status = StatusCodes.Status400BadRequest, Title = "One or more validation errors occurred." });
+
+    private static ProblemHttpResult ToProblem(CampaignCommands.Result result, long id) => result.Outcome switch
+    {
+        CampaignCommands.Outcome.Invalid => Invalid(result.Errors!),
+        CampaignCommands.Outcome.NotFound => NotFound(id),
+        _ => TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "The campaign's status does not allow this.", detail: result.Reason),
+    };
+
+    private static ProblemHttpResult NotFound(long id) =>
+        TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: $"No campaign has id {id}.");
+}

@@ -1,0 +1,132 @@
+using System.Data.Common;
+using System.Text;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Storage;
+using XenoCrm.Core.Campaigns;
+using XenoCrm.Core.Data;
+using XenoCrm.Workers.Ingestion;
+
+namespace XenoCrm.Workers.Campaigns;
+
+/// <summary>The outcome of one log row's attempt, from a receipt or from a message that could not be rendered.</summary>
+public sealed record MessageOutcome(long LogId, int Attempt, DeliveryOutcome Outcome, string? Reason);
+
+/// <summary>
+/// Moves log rows to their terminal status and the campaign counters with them, in the caller's
+/// transaction. Row locks are taken in id order (log rows, then campaigns), the same order as
+/// every other writer, so two consumers applying receipts of one campaign do not deadlock.
+/// </summary>
+internal static class CampaignLog
+{
+    private const int Pending = (int)MessageStatus.Pending;
+    private const int Submitted = (int)MessageStatus.Submitted;
+    private const int Skipped = (int)MessageStatus.Skipped;
+
+    private sealed record Row(long Id, long CampaignId, MessageStatus Status, int Attempt);
+
+    /// <summary>
+    /// Applies each outcome to its row if the row is still in that attempt and not terminal: a late,
+    /// repeated or stale receipt changes nothing. Returns how many rows moved.
+    /// </summary>
+    public static async Task<int> ApplyOutcomesAsync(CrmDbContext db, IReadOnlyCollection<MessageOutcome> outcomes, DateTime now, CancellationToken ct)
+    {
+        var byId = outcomes.DistinctBy(o => o.LogId).ToDictionary(o => o.LogId);
+        if (byId.Count == 0)
+        {
+            return 0;
+        }
+        var rows = await LockRowsAsync(db, byId.Keys, ct);
+        var moving = rows
+            .Where(r => r.Status is MessageStatus.Pending or MessageStatus.Submitted or MessageStatus.Skipped && r.Attempt == byId[r.Id].Attempt)
+            .ToList();
+        if (moving.Count == 0)
+        {
+            return 0;
+        }
+
+        foreach (var group in moving.GroupBy(r => (byId[r.Id].Outcome, byId[r.Id].Reason)))
+        {
+            var status = group.Key.Outcome == DeliveryOutcome.Sent ? MessageStatus.Sent : MessageStatus.Failed;
+            await using var update = Command(db);
+            var sql = new SqlRows(update, db.Provider);
+            var text = new StringBuilder($"UPDATE communication_log SET status = {sql.Add((int)status)}, failure_reason = {sql.Add(Truncate(group.Key.Reason))}, completed_at = {sql.Add(now)} WHERE id IN ");
+            sql.AppendRow(text, group.Select(r => (object?)r.Id).ToArray());
+            update.CommandText = text.ToString();
+            await update.ExecuteNonQueryAsync(ct);
+        }
+
+        foreach (var campaign in moving.GroupBy(r => r.CampaignId).OrderBy(g => g.Key))
+        {
+            var sent = campaign.Count(r => byId[r.Id].Outcome == DeliveryOutcome.Sent);
+            var failed = campaign.Count() - sent;
+            // A cancel may have marked rows Skipped while their chunk was already with Delivery: the receipt is the truth.
+            var unskipped = campaign.Count(r => r.Status == MessageStatus.Skipped);
+            await db.Database.ExecuteSqlAsync(
+                $"UPDATE campaigns SET sent = sent + {sent}, failed = failed + {failed}, skipped = skipped - {unskipped}, last_progress_at = {now} WHERE id = {campaign.Key}", ct);
+        }
+        await CompleteFinishedAsync(db, moving.Select(r => r.CampaignId).Distinct().ToList(), now, ct);
+        return moving.Count;
+    }
+
+    /// <summary>Completes the sending campaigns among these whose every recipient is terminal.</summary>
+    public static async Task CompleteFinishedAsync(CrmDbContext db, IReadOnlyList<long> campaignIds, DateTime now, CancellationToken ct)
+    {
+        await db.Campaigns
+            .Where(c => campaignIds.Contains(c.Id) && c.Status == CampaignStatus.Sending && c.AudienceSize != null
+                        && c.Sent + c.Failed + c.Skipped >= c.AudienceSize)
+            .ExecuteUpdateAsync(s => s
+                .SetProperty(c => c.Status, CampaignStatus.Completed)
+                .SetProperty(c => c.CompletedAt, now)
+                .SetProperty(c => c.UpdatedAt, now), ct);
+    }
+
+    /// <summary>
+    /// Records what a chunk handed to Delivery: the rendered messages, and Pending → Submitted.
+    /// A receipt may already have made a row terminal; then only its message is recorded.
+    /// </summary>
+    public static async Task MarkSubmittedAsync(CrmDbContext db, long campaignId, int attempt, IReadOnlyList<(long LogId, string Message)> submitted, DateTime now, CancellationToken ct)
+    {
+        await using var update = Command(db);
+        var sql = new SqlRows(update, db.Provider);
+        var text = new StringBuilder("UPDATE communication_log SET message = CASE id");
+        foreach (var (logId, message) in submitted)
+        {
+            text.Append(" WHEN ").Append(sql.Add(logId)).Append(" THEN ").Append(sql.Add(message));
+        }
+        text.Append(" END, status = CASE WHEN status = ").Append(Pending).Append(" THEN ").Append(Submitted).Append(" ELSE status END")
+            .Append(", submitted_at = ").Append(sql.Add(now))
+            .Append(" WHERE attempt = ").Append(sql.Add(attempt)).Append(" AND id IN ");
+        sql.AppendRow(text, submitted.Select(s => (object?)s.LogId).ToArray());
+        update.CommandText = text.ToString();
+        await update.ExecuteNonQueryAsync(ct);
+        await db.Database.ExecuteSqlAsync($"UPDATE campaigns SET last_progress_at = {now} WHERE id = {campaignId}", ct);
+    }
+
+    private static async Task<List<Row>> LockRowsAsync(CrmDbContext db, IEnumerable<long> ids, CancellationToken ct)
+    {
+        await using var select = Command(db);
+        var sql = new SqlRows(select, db.Provider);
+        var text = new StringBuilder("SELECT id, campaign_id, status, attempt FROM communication_log WHERE id IN ");
+        sql.AppendRow(text, ids.Order().Select(id => (object?)id).ToArray());
+        // SQLite has one writer at a time, so its transaction already excludes the others.
+        text.Append(db.Provider == CrmDatabaseProvider.MySql ? " ORDER BY id FOR UPDATE" : " ORDER BY id");
+        select.CommandText = text.ToString();
+        var rows = new List<Row>();
+        await using var reader = await select.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
+        {
+            rows.Add(new Row(reader.GetInt64(0), reader.GetInt64(1), (MessageStatus)reader.GetInt32(2), reader.GetInt32(3)));
+        }
+        return rows;
+    }
+
+    private static DbCommand Command(CrmDbContext db)
+    {
+        var command = db.Database.GetDbConnection().CreateCommand();
+        command.Transaction = db.Database.CurrentTransaction?.GetDbTransaction();
+        return command;
+    }
+
+    private static string? Truncate(string? reason) =>
+        reason is { Length: > CommunicationLogEntry.FailureReasonMaxLength } ? reason[..CommunicationLogEntry.FailureReasonMaxLength] : reason;
+}
