@@ -192,15 +192,14 @@ public static class CampaignsApi
         }
         catch (JsonException ex)
         {
-            return (null, Invalid(new Dictionary<string, string[]>
-            {
-                [string.IsNullOrEmpty(ex.Path) || ex.Path == "$" ? "$" : ex.Path.TrimStart('$', '.')] = [FirstSentence(ex.Message)],
-            }));
+            var field = string.IsNullOrEmpty(ex.Path) || ex.Path == "$" ? "$" : ex.Path.TrimStart('$', '.');
+            // System.Text.Json's messages name .NET types; say it in the API's terms.
+            var message = ex.Message.Contains("could not be mapped", StringComparison.Ordinal)
+                ? "Unknown member."
+                : field == "$" ? "Send a JSON object with the documented members." : "Wrong type for this field (see the API reference).";
+            return (null, Invalid(new Dictionary<string, string[]> { [field] = [message] }));
         }
     }
-
-    // System.Text.Json appends the path and position to its messages; the key already names the field.
-    private static string FirstSentence(string message) => message.Split(" Path:", 2)[0];
 
     // Validation problems travel as ProblemHttpResult (same JSON as ValidationProblem) so that every endpoint declares one failure type.
     private static ProblemHttpResult Invalid(IDictionary<string, string[]> errors) =>

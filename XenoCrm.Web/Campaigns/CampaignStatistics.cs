@@ -59,16 +59,20 @@ public static class CampaignStatistics
     /// <param name="At">The start of the bucket (UTC).</param>
     public sealed record TimelinePoint(DateTime At, int Sent, int Failed);
 
+    /// <summary>Every campaign, newest first.</summary>
     public static IQueryable<Summary> Summaries(CrmDbContext db) =>
-        db.Campaigns.AsNoTracking()
-            .OrderByDescending(c => c.CreatedAt).ThenByDescending(c => c.Id)
+        Summaries(db.Campaigns.OrderByDescending(c => c.CreatedAt).ThenByDescending(c => c.Id));
+
+    /// <summary>Filter and order <paramref name="campaigns"/> before this: EF cannot filter on the projected record.</summary>
+    public static IQueryable<Summary> Summaries(IQueryable<Campaign> campaigns) =>
+        campaigns.AsNoTracking()
             .Select(c => new Summary(
                 c.Id, c.Name, c.Status, c.SegmentId, c.SegmentNameSnapshot ?? c.Segment!.Name, c.AudienceSize, c.Sent, c.Failed, c.Skipped, c.Attempt,
                 c.ScheduledAt, c.TimeZone, c.StartedAt, c.CompletedAt, c.CreatedBy, c.CreatedAt));
 
     public static async Task<Detail?> DetailAsync(CrmDbContext db, long id, CancellationToken ct)
     {
-        var summary = await Summaries(db).SingleOrDefaultAsync(c => c.Id == id, ct);
+        var summary = await Summaries(db.Campaigns.Where(c => c.Id == id)).SingleOrDefaultAsync(ct);
         if (summary is null)
         {
             return null;
@@ -79,8 +83,9 @@ public static class CampaignStatistics
         var failures = summary.Failed == 0 ? [] : await db.CommunicationLog.AsNoTracking()
             .Where(l => l.CampaignId == id && l.Status == MessageStatus.Failed)
             .GroupBy(l => l.FailureReason)
-            .Select(g => new FailureReason(g.Key ?? "Unknown", g.Count()))
+            .Select(g => new { Reason = g.Key, Count = g.Count() })
             .OrderByDescending(f => f.Count)
+            .Select(f => new FailureReason(f.Reason ?? "Unknown", f.Count))
             .ToListAsync(ct);
         var rules = campaign.RulesSnapshot ?? campaign.CurrentRules;
         return new Detail(summary, campaign.Template, rules is null ? null : JsonDocument.Parse(rules).RootElement.Clone(), campaign.RulesSnapshot is not null, failures);
