@@ -76,6 +76,8 @@ public static class WorkersExtensions
     public static IHostApplicationBuilder AddHangfireStorage(this IHostApplicationBuilder builder)
     {
         var redis = builder.Configuration.GetConnectionString(RedisConnectionName);
+        // Installations (or test runs) that share one Redis keep their jobs apart by prefix.
+        var prefix = builder.Configuration["Hangfire:Prefix"] is { Length: > 0 } configured ? configured : "xenocrm:hangfire:";
         builder.Services.AddHangfire(configuration =>
         {
             configuration.UseSimpleAssemblyNameTypeSerializer().UseRecommendedSerializerSettings();
@@ -87,7 +89,7 @@ public static class WorkersExtensions
             {
                 // A job whose server died is handed out again after InvisibilityTimeout; chunk jobs take
                 // seconds, so minutes (not the default half hour) bound how long a crash delays a send.
-                configuration.UseRedisStorage(redis, new RedisStorageOptions { Prefix = "xenocrm:hangfire:", InvisibilityTimeout = TimeSpan.FromMinutes(5) });
+                configuration.UseRedisStorage(redis, new RedisStorageOptions { Prefix = prefix, InvisibilityTimeout = TimeSpan.FromMinutes(5) });
             }
         });
         return builder;

@@ -131,7 +131,8 @@ public sealed class RabbitMqBus : IMessagePublisher, IMessageSubscriber, IAsyncD
     private static int AttemptOf(IReadOnlyBasicProperties properties) =>
         properties.Headers?.TryGetValue(AttemptHeader, out var value) == true && value is int attempt ? attempt : 1;
 
-    private static string QueueOf(string topic) => $"xenocrm.{topic}";
+    /// <summary>The queue a topic is consumed from.</summary>
+    public static string QueueOf(string topic) => $"xenocrm.{topic}";
 
     private async Task<IConnection> ConnectionAsync(CancellationToken ct)
     {

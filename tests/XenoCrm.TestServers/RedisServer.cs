@@ -44,6 +44,20 @@ public sealed class RedisServer : IAsyncDisposable
         }
     }
 
+    /// <summary>Kills the server, losing everything it held (it persists nothing), and starts it again on the same port.</summary>
+    public async Task RestartAsync(CancellationToken ct = default)
+    {
+        if (_process is { } process)
+        {
+            process.KillTree();
+            await process.WaitForExitAsync(_startTimeout).ConfigureAwait(false);
+            process.Release();
+            _process = null;
+        }
+
+        await LaunchAsync(ct).ConfigureAwait(false);
+    }
+
     /// <summary>Kills the server and deletes its folder.</summary>
     public ValueTask DisposeAsync()
     {

@@ -1,13 +1,14 @@
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using MySqlConnector;
+using XenoCrm.IntegrationTests.Delivery;
 using XenoCrm.TestServers;
 
 namespace XenoCrm.IntegrationTests.Infrastructure;
 
 /// <summary>
-/// The distributed mode as it runs in production: Web and Workers as separate processes over a
-/// fresh database and RabbitMQ virtual host, with an API key made by the real CLI command.
+/// The distributed mode as it runs in production: Web, Workers and Delivery as separate processes over
+/// a fresh database, RabbitMQ virtual host and Hangfire prefix, with an API key made by the real CLI command.
 /// </summary>
 public sealed class DistributedDeployment : IAsyncDisposable
 {
@@ -30,6 +31,7 @@ public sealed class DistributedDeployment : IAsyncDisposable
             ["Auth__DevelopmentSignIn"] = "true",
             ["Auth__AllowedDomains__0"] = "shop.test",
             ["Auth__AdminEmails__0"] = "admin@shop.test",
+            ["Hangfire__Prefix"] = $"xenocrm-test:{Guid.NewGuid():N}:",
         };
         _workerEnvironment = new(_environment);
         foreach (var (key, value) in workerSettings ?? new Dictionary<string, string?>())
@@ -42,17 +44,23 @@ public sealed class DistributedDeployment : IAsyncDisposable
     public string AmqpUri { get; }
     public AppProcess Web { get; private set; } = null!;
     public IReadOnlyList<AppProcess> Workers => _workers;
+    internal DeliveryProcess Delivery { get; private set; } = null!;
     public HttpClient Api { get; private set; } = null!;
     public string ApiKey { get; private set; } = "";
 
     /// <param name="workerSettings">Extra environment for the Workers processes, e.g. a short retry delay.</param>
+    /// <param name="deliverySimulation">Settings of Delivery's <c>DeliverySimulation</c> section, e.g. fault rates.</param>
     public static async Task<DistributedDeployment> StartAsync(
         MariaDbServer mariaDb, RabbitMqServer rabbitMq, RedisServer redis,
-        IReadOnlyDictionary<string, string?>? workerSettings = null, int workers = 1)
+        IReadOnlyDictionary<string, string?>? workerSettings = null, int workers = 1,
+        IReadOnlyDictionary<string, string>? deliverySimulation = null, int deliverySeed = 42)
     {
         var stack = new DistributedDeployment(await mariaDb.CreateDatabaseAsync(), await rabbitMq.CreateVirtualHostAsync(), redis.ConnectionString, workerSettings);
         try
         {
+            stack.Delivery = await DeliveryProcess.StartAsync(stack.AmqpUri, deliverySeed, deliverySimulation);
+            stack._workerEnvironment["Delivery__BaseUrl"] = stack.Delivery.Api.BaseAddress!.ToString();
+            stack._workerEnvironment["Delivery__ApiKey"] = DeliveryProcess.ApiKey;
             await stack.StartWebAsync();
             for (var i = 0; i < workers; i++)
             {
@@ -166,6 +174,10 @@ public sealed class DistributedDeployment : IAsyncDisposable
         if (Web is not null)
         {
             await Web.DisposeAsync();
+        }
+        if (Delivery is not null)
+        {
+            await Delivery.DisposeAsync();
         }
     }
 }

@@ -1,0 +1,181 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using XenoCrm.Core.Campaigns;
+using XenoCrm.Core.Data;
+using XenoCrm.Core.Messaging;
+using XenoCrm.Delivery;
+using XenoCrm.IntegrationTests.Infrastructure;
+using XenoCrm.TestServers;
+using XenoCrm.Workers.Campaigns;
+
+namespace XenoCrm.IntegrationTests.Campaigns;
+
+/// <summary>Campaign sends on real servers with Web, Workers and Delivery as separate processes.</summary>
+[Collection(SharedServersDefinition.Name)]
+public sealed class CampaignSendTests(SharedServers servers)
+{
+    [Fact]
+    public async Task Send_EndsEveryRecipientSentOrFailedOnce_TwentyThousandRecipients()
+    {
+        await using var stack = await DistributedDeployment.StartAsync(servers.MariaDb, servers.RabbitMq, servers.Redis);
+        await CampaignDeployment.SeedCustomersAsync(stack, 20_000);
+        var campaignId = await CampaignDeployment.CreateCampaignAsync(stack);
+
+        await CampaignDeployment.SendNowAsync(stack, campaignId);
+        await CampaignDeployment.WaitForCompletedAsync(stack, campaignId);
+
+        await CampaignDeployment.AssertDeliveredExactlyOnceAsync(stack, campaignId, 20_000);
+        Assert.Equal(20_000, await stack.ScalarAsync($"SELECT COUNT(*) FROM communication_log WHERE campaign_id = {campaignId} AND message LIKE 'Hi %, 10% off in %!'"));
+        Assert.Equal(0, (await stack.Delivery.StatsAsync()).Duplicates);
+    }
+
+    [Fact]
+    public async Task Send_RecoversExactlyOnce_WhenTheWorkerIsKilledMidSend()
+    {
+        await using var stack = await DistributedDeployment.StartAsync(servers.MariaDb, servers.RabbitMq, servers.Redis,
+            CampaignDeployment.FastRecovery(chunkSize: 100), deliverySimulation: new Dictionary<string, string> { ["Latency"] = "00:00:00.250" });
+        await CampaignDeployment.SeedCustomersAsync(stack, 10_000);
+        var campaignId = await CampaignDeployment.CreateCampaignAsync(stack);
+
+        await CampaignDeployment.SendNowAsync(stack, campaignId);
+        await CampaignDeployment.WaitUntilTerminalAtLeastAsync(stack, campaignId, 1_000);
+        stack.Workers[0].Kill();
+        var terminalAtKill = await CampaignDeployment.TerminalAsync(stack, campaignId);
+        Assert.True(terminalAtKill < 10_000, "The worker was killed after the send had ended; the test proves nothing.");
+        await stack.StartWorkerAsync();
+
+        await CampaignDeployment.WaitForCompletedAsync(stack, campaignId);
+        await CampaignDeployment.AssertDeliveredExactlyOnceAsync(stack, campaignId, 10_000);
+    }
+
+    [Fact]
+    public async Task Send_RecoversExactlyOnce_WhenRedisRestartsMidSendAndLosesEveryJob()
+    {
+        await using var redis = await RedisServer.StartAsync();
+        await using var stack = await DistributedDeployment.StartAsync(servers.MariaDb, servers.RabbitMq, redis,
+            CampaignDeployment.FastRecovery(chunkSize: 100), deliverySimulation: new Dictionary<string, string> { ["Latency"] = "00:00:00.250" });
+        await CampaignDeployment.SeedCustomersAsync(stack, 10_000);
+        var campaignId = await CampaignDeployment.CreateCampaignAsync(stack);
+
+        await CampaignDeployment.SendNowAsync(stack, campaignId);
+        await CampaignDeployment.WaitUntilTerminalAtLeastAsync(stack, campaignId, 1_000);
+        await redis.RestartAsync();
+        Assert.True(await CampaignDeployment.TerminalAsync(stack, campaignId) < 10_000, "Redis restarted after the send had ended; the test proves nothing.");
+
+        await CampaignDeployment.WaitForCompletedAsync(stack, campaignId);
+        await CampaignDeployment.AssertDeliveredExactlyOnceAsync(stack, campaignId, 10_000);
+    }
+
+    [Fact]
+    public async Task Send_DeliversExactlyOnce_WhenDeliveryAnswersErrorsTimeoutsAndTooManyRequests()
+    {
+        await using var stack = await DistributedDeployment.StartAsync(servers.MariaDb, servers.RabbitMq, servers.Redis,
+            CampaignDeployment.FastRecovery(chunkSize: 100), deliverySimulation: new Dictionary<string, string>
+            {
+                ["ServerErrorRate"] = "0.2",
+                ["TimeoutRate"] = "0.05",
+                ["TimeoutDelay"] = "00:00:03",
+                ["TooManyRequestsRate"] = "0.1",
+            });
+        await CampaignDeployment.SeedCustomersAsync(stack, 5_000);
+        var campaignId = await CampaignDeployment.CreateCampaignAsync(stack);
+
+        await CampaignDeployment.SendNowAsync(stack, campaignId);
+        await CampaignDeployment.WaitForCompletedAsync(stack, campaignId);
+
+        await CampaignDeployment.AssertDeliveredExactlyOnceAsync(stack, campaignId, 5_000);
+        var stats = await stack.Delivery.StatsAsync();
+        Assert.True(stats.ServerErrors > 0 && stats.TooManyRequests > 0 && stats.Timeouts > 0, $"The faults did not all happen: {stats}");
+    }
+
+    [Fact]
+    public async Task Receipts_ChangeNothingTwice_WhenDuplicatedShuffledAndContradicted()
+    {
+        await using var stack = await DistributedDeployment.StartAsync(servers.MariaDb, servers.RabbitMq, servers.Redis,
+            deliverySimulation: new Dictionary<string, string> { ["Latency"] = "00:00:00.100" });
+        await CampaignDeployment.SeedCustomersAsync(stack, 3_000);
+        var campaignId = await CampaignDeployment.CreateCampaignAsync(stack);
+        await using var bus = new RabbitMqBus(stack.AmqpUri, Options.Create(new MessagingOptions()), NullLogger<RabbitMqBus>.Instance);
+
+        await CampaignDeployment.SendNowAsync(stack, campaignId);
+        await stack.WaitForCountAsync($"SELECT COUNT(*) FROM communication_log WHERE campaign_id = {campaignId}", 3_000);
+        var logIds = await LogIdsAsync(stack, campaignId);
+        // While the chunks are being sent: every receipt twice, shuffled, racing Delivery's own.
+        var random = new Random(5);
+        var echoes = logIds.Concat(logIds).OrderBy(_ => random.Next()).Select(id => Receipt(id, attempt: 1, flip: false)).ToList();
+        foreach (var batch in echoes.Chunk(250))
+        {
+            await bus.PublishAsync(Topics.Receipts, new DeliveryReceiptsPublished(batch), CancellationToken.None);
+        }
+        await CampaignDeployment.WaitForCompletedAsync(stack, campaignId);
+
+        // After the end: contradicting receipts, receipts of an attempt that never was, and an id XenoCrm never issued.
+        var late = logIds.OrderBy(_ => random.Next()).Select(id => Receipt(id, attempt: 1, flip: true))
+            .Concat(logIds.Take(100).Select(id => Receipt(id, attempt: 2, flip: true)))
+            .Append(new DeliveryReceipt("not-ours", DeliveryOutcome.Failed, "?", DateTime.UtcNow))
+            .ToList();
+        foreach (var batch in late.Chunk(500))
+        {
+            await bus.PublishAsync(Topics.Receipts, new DeliveryReceiptsPublished(batch), CancellationToken.None);
+        }
+        await WaitForReceiptsQueueDrainedAsync(stack);
+
+        await CampaignDeployment.AssertDeliveredExactlyOnceAsync(stack, campaignId, 3_000);
+        Assert.Equal(CampaignStatus.Completed, (CampaignStatus)await stack.ScalarAsync($"SELECT status FROM campaigns WHERE id = {campaignId}"));
+    }
+
+    [Fact]
+    public async Task Reconciler_FinishesTheSend_WhenTheStartJobCrashedBetweenItsCommitAndTheChunkEnqueues()
+    {
+        await using var stack = await DistributedDeployment.StartAsync(servers.MariaDb, servers.RabbitMq, servers.Redis, CampaignDeployment.FastRecovery(chunkSize: 500));
+        await CampaignDeployment.SeedCustomersAsync(stack, 4_000);
+        var campaignId = await CampaignDeployment.CreateCampaignAsync(stack);
+
+        // What a start job leaves when its process dies right after committing the snapshot: a sending
+        // campaign with its audience in the log, all Pending, and no chunk job anywhere.
+        var options = new DbContextOptionsBuilder<MySqlCrmDbContext>().UseMySql(stack.CrmConnectionString, new MySqlServerVersion(new Version(8, 0, 36))).Options;
+        await using (var db = new MySqlCrmDbContext(options))
+        {
+            var startedAt = DateTime.UtcNow;
+            await db.Campaigns.Where(c => c.Id == campaignId)
+                .ExecuteUpdateAsync(s => s.SetProperty(c => c.Status, CampaignStatus.Sending).SetProperty(c => c.StartedAt, startedAt));
+            Assert.Equal(4_000, await CampaignStartJob.SnapshotAudienceAsync(db, campaignId, startedAt, CancellationToken.None));
+        }
+        Assert.Equal(4_000, await stack.ScalarAsync($"SELECT COUNT(*) FROM communication_log WHERE campaign_id = {campaignId} AND status = 0"));
+
+        await CampaignDeployment.WaitForCompletedAsync(stack, campaignId);
+        await CampaignDeployment.AssertDeliveredExactlyOnceAsync(stack, campaignId, 4_000);
+        Assert.Contains("made no progress", string.Join("\n", stack.Workers.Select(w => w.Output)), StringComparison.Ordinal);
+    }
+
+    private static DeliveryReceipt Receipt(long logId, int attempt, bool flip)
+    {
+        var id = DeliveryMessageId.Format(logId, attempt);
+        var decision = DeliveryOutcomes.Decide(id, 42, CampaignDeployment.SuccessRate);
+        var outcome = flip ? (decision.Outcome == DeliveryOutcome.Sent ? DeliveryOutcome.Failed : DeliveryOutcome.Sent) : decision.Outcome;
+        return new DeliveryReceipt(id, outcome, outcome == DeliveryOutcome.Failed ? decision.Reason ?? "Flipped" : null, DateTime.UtcNow);
+    }
+
+    private static async Task<List<long>> LogIdsAsync(DistributedDeployment stack, long campaignId)
+    {
+        var options = new DbContextOptionsBuilder<MySqlCrmDbContext>().UseMySql(stack.CrmConnectionString, new MySqlServerVersion(new Version(8, 0, 36))).Options;
+        await using var db = new MySqlCrmDbContext(options);
+        return await db.CommunicationLog.Where(l => l.CampaignId == campaignId).Select(l => l.Id).ToListAsync();
+    }
+
+    /// <summary>Waits until the receipts queue has no ready message, then a little longer for the batch in hand to commit.</summary>
+    private static async Task WaitForReceiptsQueueDrainedAsync(DistributedDeployment stack)
+    {
+        var factory = new RabbitMQ.Client.ConnectionFactory { Uri = new Uri(stack.AmqpUri) };
+        await using var connection = await factory.CreateConnectionAsync();
+        await using var channel = await connection.CreateChannelAsync();
+        var deadline = DateTime.UtcNow + TimeSpan.FromMinutes(1);
+        while ((await channel.QueueDeclarePassiveAsync(RabbitMqBus.QueueOf(Topics.Receipts))).MessageCount > 0)
+        {
+            Assert.True(DateTime.UtcNow < deadline, "The receipts queue did not drain within a minute.");
+            await Task.Delay(100);
+        }
+        await Task.Delay(TimeSpan.FromSeconds(2));
+    }
+}
