@@ -31,6 +31,10 @@ public static class CrmDatabaseExtensions
             builder.Services.AddDbContextPool<CrmDbContext, MySqlCrmDbContext>(o => UseMySql(o, connectionString!));
         }
         builder.Services.TryAddSingleton(TimeProvider.System);
+        builder.Services.AddOptions<SegmentOptions>()
+            .Bind(builder.Configuration.GetSection(SegmentOptions.Section))
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
         builder.Services.AddScoped<AudienceQuery>();
         return builder;
     }

@@ -32,10 +32,19 @@ public sealed record DateRangeValue(DateOnly From, DateOnly To) : RuleValue;
 
 public sealed record DaysValue(int Days) : RuleValue;
 
-/// <summary>Bounds that keep every tree cheap to validate, compile and run.</summary>
+/// <summary>Bounds that keep every tree cheap to validate, compile and run; <see cref="SegmentOptions"/> sets the first two.</summary>
 public sealed record SegmentLimits(int MaxDepth = 5, int MaxRules = 50, int MaxTextLength = 200, int MaxListItems = 100)
 {
+    public const int StoredMaxDepth = 10;
+    public const int StoredMaxRules = 500;
+
     public static readonly SegmentLimits Default = new();
+
+    /// <summary>
+    /// What stored rules are read with: the widest limits an operator can configure, so that lowering
+    /// the limits later never makes a saved segment or a campaign's frozen rules unreadable.
+    /// </summary>
+    public static readonly SegmentLimits Stored = new(StoredMaxDepth, StoredMaxRules);
 }
 
 /// <param name="Path">Where the mistake is, in words a person can follow: "group 2, rule 3".</param>

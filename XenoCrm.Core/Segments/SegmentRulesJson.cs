@@ -18,7 +18,7 @@ public static class SegmentRulesJson
     public static RuleGroup Read(string stored)
     {
         using var document = JsonDocument.Parse(stored);
-        var (tree, errors) = SegmentRulesParser.Parse(document.RootElement);
+        var (tree, errors) = SegmentRulesParser.Parse(document.RootElement, SegmentLimits.Stored);
         return tree ?? throw new InvalidOperationException($"Stored segment rules are invalid: {string.Join("; ", errors)}");
     }
 

@@ -36,7 +36,7 @@ public static class SegmentsApi
         group.MapPost("/preview", async Task<Results<Ok<PreviewResponse>, ValidationProblem, ProblemHttpResult>> (
                 HttpContext http, AudienceQuery audience, CancellationToken ct) =>
             {
-                var read = await ReadAsync(http, PreviewMembers);
+                var read = await ReadAsync(http, PreviewMembers, audience.Limits);
                 if (read.Refused is not null)
                 {
                     return read.Refused;
@@ -76,7 +76,7 @@ public static class SegmentsApi
         group.MapPost("/", async Task<Results<Created<SegmentResponse>, ValidationProblem, ProblemHttpResult>> (
                 HttpContext http, CrmDbContext db, AudienceQuery audience, TimeProvider clock, CancellationToken ct) =>
             {
-                var read = await ReadAsync(http, SaveMembers);
+                var read = await ReadAsync(http, SaveMembers, audience.Limits);
                 if (read.Refused is not null)
                 {
                     return read.Refused;
@@ -114,7 +114,7 @@ public static class SegmentsApi
         group.MapPut("/{id:long}", async Task<Results<Ok<SegmentResponse>, ValidationProblem, ProblemHttpResult>> (
                 HttpContext http, CrmDbContext db, AudienceQuery audience, TimeProvider clock, long id, CancellationToken ct) =>
             {
-                var read = await ReadAsync(http, SaveMembers);
+                var read = await ReadAsync(http, SaveMembers, audience.Limits);
                 if (read.Refused is not null)
                 {
                     return read.Refused;
@@ -208,7 +208,7 @@ public static class SegmentsApi
     private sealed record ReadResult(string? Name, RuleGroup? Rules, ValidationProblem? Invalid = null, ProblemHttpResult? Refused = null);
 
     /// <summary>Reads and validates the body: 415, 413, or 400 with every mistake; else the name (when asked for) and the rule tree.</summary>
-    private static async Task<ReadResult> ReadAsync(HttpContext http, HashSet<string> members)
+    private static async Task<ReadResult> ReadAsync(HttpContext http, HashSet<string> members, SegmentLimits limits)
     {
         var body = await JsonBody.ReadAsync(http, MaxBodyBytes, MaxJsonDepth, $"Send at most {MaxBodyBytes / 1024} KB.");
         if (body.Refused is not null || body.Invalid is not null)
@@ -242,7 +242,7 @@ public static class SegmentsApi
             }
             else
             {
-                var (tree, ruleErrors) = SegmentRulesParser.Parse(rulesJson);
+                var (tree, ruleErrors) = SegmentRulesParser.Parse(rulesJson, limits);
                 rules = tree;
                 foreach (var error in ruleErrors)
                 {

@@ -71,7 +71,7 @@ public abstract class SegmentEditorModel(CrmDbContext db, AudienceQuery audience
             }),
             rules,
             errors = RuleErrors.Select(e => new ErrorAnswer(e.Path, e.Message)),
-            maxDepth = SegmentLimits.Default.MaxDepth,
+            maxDepth = audience.Limits.MaxDepth,
         });
     }
 
@@ -81,7 +81,7 @@ public abstract class SegmentEditorModel(CrmDbContext db, AudienceQuery audience
         {
             return new JsonResult(new PreviewAnswer(null, null, [], [new("", "The preview needs {\"rules\": …}.")], null));
         }
-        var (tree, errors) = SegmentRulesParser.Parse(rules);
+        var (tree, errors) = SegmentRulesParser.Parse(rules, audience.Limits);
         if (tree is null)
         {
             return new JsonResult(new PreviewAnswer(null, null, [], [.. errors.Select(e => new ErrorAnswer(e.Path, e.Message))], null));
@@ -156,7 +156,7 @@ public abstract class SegmentEditorModel(CrmDbContext db, AudienceQuery audience
         try
         {
             using var document = JsonDocument.Parse(Input.Rules);
-            var (tree, errors) = SegmentRulesParser.Parse(document.RootElement);
+            var (tree, errors) = SegmentRulesParser.Parse(document.RootElement, audience.Limits);
             RuleErrors = errors;
             return tree;
         }
