@@ -59,8 +59,14 @@ public static class CampaignStatistics
     /// <param name="At">The start of the bucket (UTC).</param>
     public sealed record TimelinePoint(DateTime At, int Sent, int Failed);
 
-    public static IQueryable<Summary> Summaries(CrmDbContext db) =>
-        db.Campaigns.AsNoTracking()
+    public static IQueryable<Summary> Summaries(CrmDbContext db) => Summarize(db.Campaigns);
+
+    /// <summary>The summaries of some campaigns, newest first (a list page polling its rows' progress).</summary>
+    public static IQueryable<Summary> Summaries(CrmDbContext db, IReadOnlyCollection<long> ids) => Summarize(db.Campaigns.Where(c => ids.Contains(c.Id)));
+
+    // Filters go before the projection: EF cannot translate a condition on a record built by its constructor.
+    private static IQueryable<Summary> Summarize(IQueryable<Campaign> campaigns) =>
+        campaigns.AsNoTracking()
             .OrderByDescending(c => c.CreatedAt).ThenByDescending(c => c.Id)
             .Select(c => new Summary(
                 c.Id, c.Name, c.Status, c.SegmentId, c.SegmentNameSnapshot ?? c.Segment!.Name, c.AudienceSize, c.Sent, c.Failed, c.Skipped, c.Attempt,
@@ -68,7 +74,7 @@ public static class CampaignStatistics
 
     public static async Task<Detail?> DetailAsync(CrmDbContext db, long id, CancellationToken ct)
     {
-        var summary = await Summaries(db).SingleOrDefaultAsync(c => c.Id == id, ct);
+        var summary = await Summarize(db.Campaigns.Where(c => c.Id == id)).SingleOrDefaultAsync(ct);
         if (summary is null)
         {
             return null;
@@ -76,12 +82,15 @@ public static class CampaignStatistics
         var campaign = await db.Campaigns.AsNoTracking().Where(c => c.Id == id)
             .Select(c => new { c.Template, c.RulesSnapshot, CurrentRules = c.Segment!.Rules })
             .SingleAsync(ct);
-        var failures = summary.Failed == 0 ? [] : await db.CommunicationLog.AsNoTracking()
+        // Ordered on an anonymous type: EF cannot order on a member of a record built by its constructor.
+        var failures = summary.Failed == 0 ? [] : (await db.CommunicationLog.AsNoTracking()
             .Where(l => l.CampaignId == id && l.Status == MessageStatus.Failed)
             .GroupBy(l => l.FailureReason)
-            .Select(g => new FailureReason(g.Key ?? "Unknown", g.Count()))
+            .Select(g => new { Reason = g.Key, Count = g.Count() })
             .OrderByDescending(f => f.Count)
-            .ToListAsync(ct);
+            .ToListAsync(ct))
+            .Select(f => new FailureReason(f.Reason ?? "Unknown", f.Count))
+            .ToList();
         var rules = campaign.RulesSnapshot ?? campaign.CurrentRules;
         return new Detail(summary, campaign.Template, rules is null ? null : JsonDocument.Parse(rules).RootElement.Clone(), campaign.RulesSnapshot is not null, failures);
     }
