@@ -59,20 +59,22 @@ public static class CampaignStatistics
     /// <param name="At">The start of the bucket (UTC).</param>
     public sealed record TimelinePoint(DateTime At, int Sent, int Failed);
 
-    /// <summary>Every campaign, newest first.</summary>
-    public static IQueryable<Summary> Summaries(CrmDbContext db) =>
-        Summaries(db.Campaigns.OrderByDescending(c => c.CreatedAt).ThenByDescending(c => c.Id));
+    public static IQueryable<Summary> Summaries(CrmDbContext db) => Summarize(db.Campaigns);
 
-    /// <summary>Filter and order <paramref name="campaigns"/> before this: EF cannot filter on the projected record.</summary>
-    public static IQueryable<Summary> Summaries(IQueryable<Campaign> campaigns) =>
+    /// <summary>The summaries of some campaigns, newest first (a list page polling its rows' progress).</summary>
+    public static IQueryable<Summary> Summaries(CrmDbContext db, IReadOnlyCollection<long> ids) => Summarize(db.Campaigns.Where(c => ids.Contains(c.Id)));
+
+    // Filters go before the projection: EF cannot translate a condition on a record built by its constructor.
+    private static IQueryable<Summary> Summarize(IQueryable<Campaign> campaigns) =>
         campaigns.AsNoTracking()
+            .OrderByDescending(c => c.CreatedAt).ThenByDescending(c => c.Id)
             .Select(c => new Summary(
                 c.Id, c.Name, c.Status, c.SegmentId, c.SegmentNameSnapshot ?? c.Segment!.Name, c.AudienceSize, c.Sent, c.Failed, c.Skipped, c.Attempt,
                 c.ScheduledAt, c.TimeZone, c.StartedAt, c.CompletedAt, c.CreatedBy, c.CreatedAt));
 
     public static async Task<Detail?> DetailAsync(CrmDbContext db, long id, CancellationToken ct)
     {
-        var summary = await Summaries(db.Campaigns.Where(c => c.Id == id)).SingleOrDefaultAsync(ct);
+        var summary = await Summarize(db.Campaigns.Where(c => c.Id == id)).SingleOrDefaultAsync(ct);
         if (summary is null)
         {
             return null;
@@ -80,13 +82,15 @@ public static class CampaignStatistics
         var campaign = await db.Campaigns.AsNoTracking().Where(c => c.Id == id)
             .Select(c => new { c.Template, c.RulesSnapshot, CurrentRules = c.Segment!.Rules })
             .SingleAsync(ct);
-        var failures = summary.Failed == 0 ? [] : await db.CommunicationLog.AsNoTracking()
+        // Ordered on an anonymous type: EF cannot order on a member of a record built by its constructor.
+        var failures = summary.Failed == 0 ? [] : (await db.CommunicationLog.AsNoTracking()
             .Where(l => l.CampaignId == id && l.Status == MessageStatus.Failed)
             .GroupBy(l => l.FailureReason)
             .Select(g => new { Reason = g.Key, Count = g.Count() })
             .OrderByDescending(f => f.Count)
+            .ToListAsync(ct))
             .Select(f => new FailureReason(f.Reason ?? "Unknown", f.Count))
-            .ToListAsync(ct);
+            .ToList();
         var rules = campaign.RulesSnapshot ?? campaign.CurrentRules;
         return new Detail(summary, campaign.Template, rules is null ? null : JsonDocument.Parse(rules).RootElement.Clone(), campaign.RulesSnapshot is not null, failures);
     }

@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 using Microsoft.EntityFrameworkCore;
+using XenoCrm.Core.Campaigns;
 using XenoCrm.Core.Data;
 
 namespace XenoCrm.Web.Pages.Customers;
@@ -8,6 +9,7 @@ namespace XenoCrm.Web.Pages.Customers;
 public sealed class ProfileModel(CrmDbContext db) : PageModel
 {
     private const int OrdersPerPage = 25;
+    public const int MessagesListed = 20;
 
     public sealed record CustomerProfile(
         long Id, string Name, string Email, string? Phone, string? City, string? Country, string? ExternalId,
@@ -20,9 +22,14 @@ public sealed class ProfileModel(CrmDbContext db) : PageModel
 
     public sealed record OrderRow(long Id, string ExternalId, decimal Amount, DateTime OrderedAt);
 
+    public sealed record MessageRow(long CampaignId, string CampaignName, MessageStatus Status, int Attempt, string? FailureReason, string? Message, DateTime? CompletedAt);
+
     public CustomerProfile Customer { get; private set; } = null!;
     public PageOf<OrderRow> Orders { get; private set; } = null!;
     public Pager Pager { get; private set; } = null!;
+
+    /// <summary>The latest messages campaigns sent this customer, newest first.</summary>
+    public IReadOnlyList<MessageRow> Messages { get; private set; } = [];
 
     public async Task<IActionResult> OnGetAsync(long id, int pageIndex = 1, CancellationToken ct = default)
     {
@@ -42,6 +49,15 @@ public sealed class ProfileModel(CrmDbContext db) : PageModel
             orders => orders.OrderByDescending(o => o.OrderedAt).ThenByDescending(o => o.Id),
             orders => orders.Select(o => new OrderRow(o.Id, o.ExternalId, o.Amount, o.OrderedAt)),
             pageIndex, OrdersPerPage, ct);
+        // The (customer_id, created_at) index on the log serves both the filter and the order.
+        Messages = await (
+                from l in db.CommunicationLog.AsNoTracking()
+                where l.CustomerId == id
+                join campaign in db.Campaigns on l.CampaignId equals campaign.Id
+                orderby l.CreatedAt descending, l.Id descending
+                select new MessageRow(campaign.Id, campaign.Name, l.Status, l.Attempt, l.FailureReason, l.Message, l.CompletedAt))
+            .Take(MessagesListed)
+            .ToListAsync(ct);
         Pager = Pager.For(Orders, "orders", p => Url.Page("/Customers/Profile", new { id, pageIndex = p == 1 ? (int?)null : p }));
         return Page();
     }

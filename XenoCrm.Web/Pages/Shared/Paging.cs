@@ -30,15 +30,24 @@ public static class Paging
     /// <param name="order">Orders the rows, ending with a unique key so that pages never overlap.</param>
     /// <param name="shape">Projects one page's rows, and joins what they show; it runs after the page is cut,
     /// so that a deep page joins its own rows only, not every row it skips.</param>
-    public static async Task<PageOf<TRow>> ReadAsync<TSource, TRow>(
+    public static Task<PageOf<TRow>> ReadAsync<TSource, TRow>(
         IQueryable<TSource> filtered, Func<IQueryable<TSource>, IOrderedQueryable<TSource>> order,
-        Func<IQueryable<TSource>, IQueryable<TRow>> shape, int pageIndex, int size, CancellationToken ct)
+        Func<IQueryable<TSource>, IQueryable<TRow>> shape, int pageIndex, int size, CancellationToken ct) =>
+        ReadAsync((skip, take) => shape(order(filtered).Skip(skip).Take(take)), order(filtered), pageIndex, size, ct);
+
+    /// <param name="ordered">Rows already ordered (ending with a unique key) and shaped, such as a read model's query
+    /// (<c>CampaignStatistics.Messages</c>) that the page shows as it is.</param>
+    public static Task<PageOf<TRow>> ReadAsync<TRow>(IQueryable<TRow> ordered, int pageIndex, int size, CancellationToken ct) =>
+        ReadAsync((skip, take) => ordered.Skip(skip).Take(take), ordered, pageIndex, size, ct);
+
+    private static async Task<PageOf<TRow>> ReadAsync<TRow, TCounted>(
+        Func<int, int, IQueryable<TRow>> rowsAt, IQueryable<TCounted> counted, int pageIndex, int size, CancellationToken ct)
     {
         size = SizeOrDefault(size);
         List<TRow>? firstPage = null;
         if (pageIndex <= 1)
         {
-            firstPage = await shape(order(filtered).Take(size)).ToListAsync(ct);
+            firstPage = await rowsAt(0, size).ToListAsync(ct);
             // A short first page is the whole list: no count, which would be a second scan for a rare search term.
             if (firstPage.Count < size)
             {
@@ -46,13 +55,13 @@ public static class Paging
             }
         }
         // Ordered like the list, so that the capped count covers the rows the pages can reach.
-        var counted = await order(filtered).Take(MaxRows + 1).CountAsync(ct);
-        var total = Math.Min(counted, MaxRows);
+        var count = await counted.Take(MaxRows + 1).CountAsync(ct);
+        var total = Math.Min(count, MaxRows);
         var clamped = Math.Clamp(pageIndex, 1, Math.Max(1, (total + size - 1) / size));
         var rows = clamped == 1 && firstPage is not null
             ? firstPage
-            : await shape(order(filtered).Skip((clamped - 1) * size).Take(size)).ToListAsync(ct);
-        return new PageOf<TRow>(rows, clamped, size, total, counted > MaxRows);
+            : await rowsAt((clamped - 1) * size, size).ToListAsync(ct);
+        return new PageOf<TRow>(rows, clamped, size, total, count > MaxRows);
     }
 }
 

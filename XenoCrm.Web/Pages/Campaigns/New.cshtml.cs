@@ -1,0 +1,18 @@
+using XenoCrm.Core.Data;
+using XenoCrm.Core.Segments;
+using XenoCrm.Web.Campaigns;
+
+namespace XenoCrm.Web.Pages.Campaigns;
+
+public sealed class NewModel(CrmDbContext db, CampaignCommands commands, CampaignTemplatePreview previews, AudienceQuery audience, DisplayFormat format)
+    : CampaignEditorModel(db, commands, previews, audience, format)
+{
+    public override string Heading => "New campaign";
+
+    /// <param name="segmentId">Preselects a segment (a link from elsewhere may name one).</param>
+    public async Task OnGetAsync(long? segmentId, CancellationToken ct)
+    {
+        Input.SegmentId = segmentId;
+        await LoadChoicesAsync(ct);
+    }
+}
