@@ -53,10 +53,26 @@ internal sealed class Deployment : IAsyncDisposable
     /// <summary>The highest peak among the running Workers processes.</summary>
     public long WorkersPeakRssBytes => _workers.Select(w => w.PeakRssBytes()).DefaultIfEmpty(0).Max();
 
-    /// <summary>Each running Workers process's peak, in the order they were started.</summary>
-    public IReadOnlyList<long> EachWorkersPeakRssBytes => _workers.Select(w => w.PeakRssBytes()).ToList();
+    /// <summary>The running apps as the reports name them: Web, Workers 1…, Delivery.</summary>
+    public IReadOnlyList<(string Name, AppProcess App)> Apps
+    {
+        get
+        {
+            var apps = new List<(string Name, AppProcess App)>();
+            if (_web is not null)
+            {
+                apps.Add(("Web", _web));
+            }
 
-    public long DeliveryPeakRssBytes => _delivery?.PeakRssBytes() ?? 0;
+            apps.AddRange(_workers.Select((w, i) => ($"Workers {i + 1}", w)));
+            if (_delivery is not null)
+            {
+                apps.Add(("Delivery", _delivery));
+            }
+
+            return apps;
+        }
+    }
 
     /// <summary>Starts Delivery, Web and one Workers process with their defaults.</summary>
     public static Task<Deployment> StartAsync(BenchServers servers, TextWriter log, CancellationToken ct) =>
