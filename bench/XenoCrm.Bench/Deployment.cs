@@ -1,5 +1,8 @@
 using System.Diagnostics;
 using System.Globalization;
+using System.Net.Http.Headers;
+using System.Security.Cryptography;
+using System.Text.Json;
 using MySqlConnector;
 using XenoCrm.TestServers;
 
@@ -8,25 +11,35 @@ namespace XenoCrm.Bench;
 public sealed record BenchServers(MariaDbServer MariaDb, RabbitMqServer RabbitMq, RedisServer Redis);
 
 /// <summary>
-/// XenoCrm in its distributed mode for one phase: a fresh database and virtual host, an API
-/// key, and XenoCrm.Web and XenoCrm.Workers as child processes.
+/// XenoCrm in its distributed mode for one phase: a fresh database, virtual host and Hangfire prefix, an API
+/// key, and XenoCrm.Web, one or more XenoCrm.Workers and XenoCrm.Delivery as child processes.
 /// </summary>
 internal sealed class Deployment : IAsyncDisposable
 {
     private const string Web = "XenoCrm.Web";
     private const string Workers = "XenoCrm.Workers";
+    private const string Delivery = "XenoCrm.Delivery";
     private static readonly TimeSpan _startTimeout = TimeSpan.FromSeconds(90);
     private static readonly TimeSpan _pollInterval = TimeSpan.FromMilliseconds(50);
 
     private readonly Dictionary<string, string?> _environment;
+    private readonly Dictionary<string, string?> _workerEnvironment;
     private readonly TextWriter _log;
+    private readonly List<AppProcess> _workers = [];
     private AppProcess? _web;
-    private AppProcess? _workers;
+    private AppProcess? _delivery;
+    private HttpClient? _deliveryHttp;
 
-    private Deployment(string crmConnectionString, Dictionary<string, string?> environment, TextWriter log)
+    private Deployment(string crmConnectionString, Dictionary<string, string?> environment, IReadOnlyDictionary<string, string?>? workerSettings, TextWriter log)
     {
         CrmConnectionString = crmConnectionString;
         _environment = environment;
+        _workerEnvironment = new Dictionary<string, string?>(environment);
+        foreach (var (key, value) in workerSettings ?? new Dictionary<string, string?>())
+        {
+            _workerEnvironment[key] = value;
+        }
+
         _log = log;
     }
 
@@ -37,15 +50,47 @@ internal sealed class Deployment : IAsyncDisposable
 
     public long WebPeakRssBytes => _web?.PeakRssBytes() ?? 0;
 
-    public long WorkersPeakRssBytes => _workers?.PeakRssBytes() ?? 0;
+    /// <summary>The highest peak among the running Workers processes.</summary>
+    public long WorkersPeakRssBytes => _workers.Select(w => w.PeakRssBytes()).DefaultIfEmpty(0).Max();
 
-    public static async Task<Deployment> StartAsync(BenchServers servers, TextWriter log, CancellationToken ct)
+    /// <summary>The running apps as the reports name them: Web, Workers 1…, Delivery.</summary>
+    public IReadOnlyList<(string Name, AppProcess App)> Apps
     {
+        get
+        {
+            var apps = new List<(string Name, AppProcess App)>();
+            if (_web is not null)
+            {
+                apps.Add(("Web", _web));
+            }
+
+            apps.AddRange(_workers.Select((w, i) => ($"Workers {i + 1}", w)));
+            if (_delivery is not null)
+            {
+                apps.Add(("Delivery", _delivery));
+            }
+
+            return apps;
+        }
+    }
+
+    /// <summary>Starts Delivery, Web and one Workers process with their defaults.</summary>
+    public static Task<Deployment> StartAsync(BenchServers servers, TextWriter log, CancellationToken ct) =>
+        StartAsync(servers, log, workers: 1, workerSettings: null, ct);
+
+    /// <param name="workerSettings">Extra environment for every Workers process, e.g. <c>Campaigns__ChunkSize</c>.</param>
+    public static async Task<Deployment> StartAsync(
+        BenchServers servers, TextWriter log, int workers, IReadOnlyDictionary<string, string?>? workerSettings, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(servers);
+        ArgumentOutOfRangeException.ThrowIfLessThan(workers, 1);
         var environment = new Dictionary<string, string?>
         {
             ["ConnectionStrings__Crm"] = await servers.MariaDb.CreateDatabaseAsync(ct: ct),
             ["ConnectionStrings__RabbitMq"] = await servers.RabbitMq.CreateVirtualHostAsync(ct: ct),
             ["ConnectionStrings__Redis"] = servers.Redis.ConnectionString,
+            // Deployments of one run share the Redis server; a prefix of their own keeps their Hangfire jobs apart.
+            ["Hangfire__Prefix"] = $"xenocrm-bench:{Guid.NewGuid():N}:",
             // Nobody signs in during a bench; the distributed mode still needs to know who could.
             ["Auth__DevelopmentSignIn"] = "true",
             ["Auth__AllowedDomains__0"] = "bench.test",
@@ -53,11 +98,16 @@ internal sealed class Deployment : IAsyncDisposable
             ["RateLimit__PermitsPerSecond"] = "1000000",
             ["RateLimit__Burst"] = "1000000",
         };
-        var deployment = new Deployment(environment["ConnectionStrings__Crm"]!, environment, log);
+        var deployment = new Deployment(environment["ConnectionStrings__Crm"]!, environment, workerSettings, log);
         try
         {
+            await deployment.StartDeliveryAsync(environment["ConnectionStrings__RabbitMq"]!, ct);
             await deployment.StartWebAsync(ct);
-            await deployment.StartWorkersAsync(batchSize: null, ct);
+            for (var i = 0; i < workers; i++)
+            {
+                await deployment.StartWorkersAsync(ct);
+            }
+
             return deployment;
         }
         catch
@@ -67,16 +117,34 @@ internal sealed class Deployment : IAsyncDisposable
         }
     }
 
-    /// <summary>Replaces the Workers process by one with <c>Ingestion__BatchSize</c> set (null: the default).</summary>
+    /// <summary>Replaces every Workers process by one with <c>Ingestion__BatchSize</c> set (null: the default).</summary>
     public async Task RestartWorkersAsync(int? batchSize, CancellationToken ct)
     {
-        if (_workers is not null)
+        var count = Math.Max(_workers.Count, 1);
+        foreach (var worker in _workers)
         {
-            await _workers.DisposeAsync();
-            _workers = null;
+            await worker.DisposeAsync();
         }
 
-        await StartWorkersAsync(batchSize, ct);
+        _workers.Clear();
+        _workerEnvironment["Ingestion__BatchSize"] = batchSize?.ToString(CultureInfo.InvariantCulture);
+        for (var i = 0; i < count; i++)
+        {
+            await StartWorkersAsync(ct);
+        }
+    }
+
+    /// <summary>Runs one of Web's operator commands (e.g. <c>seed</c>) against the deployment's database only.</summary>
+    public async Task<(int ExitCode, string StdOut, string StdErr)> RunWebCommandAsync(TimeSpan timeout, params string[] args) =>
+        await AppProcess.RunToEndAsync(Web, new Dictionary<string, string?> { ["ConnectionStrings__Crm"] = CrmConnectionString }, timeout, args);
+
+    /// <summary>Messages Delivery has accepted since it started, from <c>GET /api/v1/messages/stats</c>.</summary>
+    public async Task<long> DeliveryAcceptedAsync(CancellationToken ct)
+    {
+        var http = _deliveryHttp ?? throw new InvalidOperationException($"{Delivery} is not running.");
+        await using var stream = await http.GetStreamAsync(new Uri("api/v1/messages/stats", UriKind.Relative), ct);
+        using var stats = await JsonDocument.ParseAsync(stream, cancellationToken: ct);
+        return stats.RootElement.GetProperty("accepted").GetInt64();
     }
 
     /// <summary>
@@ -118,24 +186,58 @@ internal sealed class Deployment : IAsyncDisposable
     /// <summary>The last lines each app printed, for a failure message.</summary>
     public string OutputTails(int lines = 40)
     {
-        return string.Join('\n', new[] { (Name: Web, App: _web), (Name: Workers, App: _workers) }
-            .Where(app => app.App is not null)
-            .Select(app => $"--- last {lines} lines of {app.Name} (pid {app.App!.Pid}) ---\n" +
-                string.Join('\n', app.App.Output.TrimEnd().Split('\n').TakeLast(lines))));
+        var apps = new List<(string Name, AppProcess App)>();
+        if (_web is not null)
+        {
+            apps.Add((Web, _web));
+        }
+
+        apps.AddRange(_workers.Select((w, i) => (_workers.Count > 1 ? $"{Workers} {i + 1}" : Workers, w)));
+        if (_delivery is not null)
+        {
+            apps.Add((Delivery, _delivery));
+        }
+
+        return string.Join('\n', apps.Select(app => $"--- last {lines} lines of {app.Name} (pid {app.App.Pid}) ---\n" +
+            string.Join('\n', app.App.Output.TrimEnd().Split('\n').TakeLast(lines))));
     }
 
     public async ValueTask DisposeAsync()
     {
         Http?.Dispose();
-        if (_workers is not null)
+        _deliveryHttp?.Dispose();
+        foreach (var worker in _workers)
         {
-            await _workers.DisposeAsync();
+            await worker.DisposeAsync();
         }
 
         if (_web is not null)
         {
             await _web.DisposeAsync();
         }
+
+        if (_delivery is not null)
+        {
+            await _delivery.DisposeAsync();
+        }
+    }
+
+    private async Task StartDeliveryAsync(string amqpUri, CancellationToken ct)
+    {
+        var apiKey = Convert.ToHexString(RandomNumberGenerator.GetBytes(24));
+        var url = $"http://127.0.0.1:{FreePort.Next()}";
+        _delivery = AppProcess.Start(Delivery, new Dictionary<string, string?>
+        {
+            ["ConnectionStrings__RabbitMq"] = amqpUri,
+            ["Delivery__ApiKey"] = apiKey,
+        }, "--urls", url);
+        await _delivery.WaitForHttpOkAsync($"{url}/health/live", _startTimeout);
+        ct.ThrowIfCancellationRequested();
+        _deliveryHttp = new HttpClient { BaseAddress = new Uri(url), Timeout = TimeSpan.FromSeconds(30) };
+        _deliveryHttp.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", apiKey);
+        _workerEnvironment["Delivery__BaseUrl"] = url;
+        _workerEnvironment["Delivery__ApiKey"] = apiKey;
+        _log.WriteLine($"  {Delivery} pid {_delivery.Pid} on {url}");
     }
 
     private async Task StartWebAsync(CancellationToken ct)
@@ -159,16 +261,16 @@ internal sealed class Deployment : IAsyncDisposable
         _log.WriteLine($"  {Web} pid {_web.Pid} on {url}");
     }
 
-    private async Task StartWorkersAsync(int? batchSize, CancellationToken ct)
+    private async Task StartWorkersAsync(CancellationToken ct)
     {
-        var environment = new Dictionary<string, string?>(_environment)
-        {
-            ["Ingestion__BatchSize"] = batchSize?.ToString(CultureInfo.InvariantCulture),
-        };
         var url = $"http://127.0.0.1:{FreePort.Next()}";
-        _workers = AppProcess.Start(Workers, environment, "--urls", url);
-        await _workers.WaitForHttpOkAsync($"{url}/health/live", _startTimeout);
+        var worker = AppProcess.Start(Workers, _workerEnvironment, "--urls", url);
+        _workers.Add(worker);
+        await worker.WaitForHttpOkAsync($"{url}/health/live", _startTimeout);
         ct.ThrowIfCancellationRequested();
-        _log.WriteLine($"  {Workers} pid {_workers.Pid}{(batchSize is { } size ? $", Ingestion__BatchSize={size}" : "")}");
+        var settings = string.Join(", ", _workerEnvironment
+            .Where(e => e.Value is not null && (e.Key.StartsWith("Ingestion__", StringComparison.Ordinal) || e.Key.StartsWith("Campaigns__", StringComparison.Ordinal)))
+            .Select(e => $"{e.Key}={e.Value}"));
+        _log.WriteLine($"  {Workers} pid {worker.Pid}{(settings.Length > 0 ? $", {settings}" : "")}");
     }
 }

@@ -9,9 +9,14 @@ if (args is ["segment", .. var segmentOptions])
     return await SegmentCommand.RunAsync(segmentOptions);
 }
 
+if (args is ["campaign", .. var campaignOptions])
+{
+    return await CampaignCommand.RunAsync(campaignOptions);
+}
+
 if (args is not ["ingest", .. var options])
 {
-    Console.Error.WriteLine($"{Usage}\n{SegmentCommand.Usage}");
+    Console.Error.WriteLine($"{Usage}\n{SegmentCommand.Usage}\n{CampaignCommand.Usage}");
     return 2;
 }
 
