@@ -131,7 +131,7 @@ public sealed class DetailsModel(CrmDbContext db, CampaignCommands commands, Dis
         {
             return null;
         }
-        var (tree, _) = SegmentRulesParser.Parse(json);
+        var (tree, _) = SegmentRulesParser.Parse(json, SegmentLimits.Stored);
         return tree is null ? null : SegmentDescription.Describe(tree, format);
     }
 
