@@ -1,3 +1,4 @@
+using System.Net.Http.Json;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
@@ -147,6 +148,57 @@ public sealed class CampaignSendTests(SharedServers servers)
         await CampaignDeployment.WaitForCompletedAsync(stack, campaignId);
         await CampaignDeployment.AssertDeliveredExactlyOnceAsync(stack, campaignId, 4_000);
         Assert.Contains("made no progress", string.Join("\n", stack.Workers.Select(w => w.Output)), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Schedule_StartsTheSendWhenDue()
+    {
+        await using var stack = await DistributedDeployment.StartAsync(servers.MariaDb, servers.RabbitMq, servers.Redis, CampaignDeployment.FastRecovery(chunkSize: 500));
+        await CampaignDeployment.SeedCustomersAsync(stack, 1_000);
+        var campaignId = await CampaignDeployment.CreateCampaignAsync(stack);
+
+        var due = DateTimeOffset.UtcNow.AddSeconds(4);
+        using (var scheduled = await stack.PostJsonAsync($"/api/v1/campaigns/{campaignId}/send", new { at = due, timeZone = "Europe/Berlin" }))
+        {
+            Assert.Equal(System.Net.HttpStatusCode.OK, scheduled.StatusCode);
+        }
+        Assert.Equal((int)CampaignStatus.Scheduled, await stack.ScalarAsync($"SELECT status FROM campaigns WHERE id = {campaignId}"));
+
+        await CampaignDeployment.WaitForCompletedAsync(stack, campaignId, TimeSpan.FromMinutes(1));
+        var startedAt = DateTime.SpecifyKind(DateTime.Parse(
+            (await stack.Api.GetFromJsonAsync<System.Text.Json.JsonElement>($"/api/v1/campaigns/{campaignId}")).GetProperty("campaign").GetProperty("startedAt").GetString()!,
+            System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.AdjustToUniversal), DateTimeKind.Utc);
+        Assert.True(startedAt >= due.UtcDateTime, $"Started at {startedAt:O}, before it was due at {due.UtcDateTime:O}.");
+        await CampaignDeployment.AssertDeliveredExactlyOnceAsync(stack, campaignId, 1_000);
+    }
+
+    [Fact]
+    public async Task Cancel_MidSend_SkipsTheRestAndKeepsCountersEqualToTheRows()
+    {
+        await using var stack = await DistributedDeployment.StartAsync(servers.MariaDb, servers.RabbitMq, servers.Redis,
+            CampaignDeployment.FastRecovery(chunkSize: 100), deliverySimulation: new Dictionary<string, string> { ["Latency"] = "00:00:00.250" });
+        await CampaignDeployment.SeedCustomersAsync(stack, 5_000);
+        var campaignId = await CampaignDeployment.CreateCampaignAsync(stack);
+
+        await CampaignDeployment.SendNowAsync(stack, campaignId);
+        await CampaignDeployment.WaitUntilTerminalAtLeastAsync(stack, campaignId, 500);
+        using (var cancelled = await stack.Api.PostAsync($"/api/v1/campaigns/{campaignId}/cancel", null))
+        {
+            Assert.Equal(System.Net.HttpStatusCode.OK, cancelled.StatusCode);
+        }
+        // Messages already with Delivery still get their receipts; nothing else is sent.
+        await stack.WaitForCountAsync($"SELECT COUNT(*) FROM communication_log WHERE campaign_id = {campaignId} AND status IN (0, 1)", 0, TimeSpan.FromMinutes(1));
+        await Task.Delay(TimeSpan.FromSeconds(2));
+
+        var skipped = await stack.ScalarAsync($"SELECT COUNT(*) FROM communication_log WHERE campaign_id = {campaignId} AND status = 4");
+        Assert.True(skipped > 0, "Every recipient was sent before the cancel; the test proves nothing.");
+        Assert.Equal(skipped, await stack.ScalarAsync($"SELECT skipped FROM campaigns WHERE id = {campaignId}"));
+        Assert.Equal(await stack.ScalarAsync($"SELECT COUNT(*) FROM communication_log WHERE campaign_id = {campaignId} AND status = 2"),
+            await stack.ScalarAsync($"SELECT sent FROM campaigns WHERE id = {campaignId}"));
+        Assert.Equal(await stack.ScalarAsync($"SELECT COUNT(*) FROM communication_log WHERE campaign_id = {campaignId} AND status = 3"),
+            await stack.ScalarAsync($"SELECT failed FROM campaigns WHERE id = {campaignId}"));
+        Assert.Equal((int)CampaignStatus.Cancelled, await stack.ScalarAsync($"SELECT status FROM campaigns WHERE id = {campaignId}"));
+        Assert.Equal(5_000 - skipped, (await stack.Delivery.StatsAsync()).Accepted);
     }
 
     private static DeliveryReceipt Receipt(long logId, int attempt, bool flip)
