@@ -71,7 +71,7 @@ internal static class BenchMachine
             $"MariaDB {reader.GetString(0)} (buffer pool {bufferPoolMb.ToString("N0", CultureInfo.InvariantCulture)} MB), commit {GitCommit()}";
     }
 
-    private static string GitCommit()
+    public static string GitCommit()
     {
         try
         {

@@ -41,7 +41,7 @@ public sealed class IngestBenchmark
         settings.Validate();
         var startedAt = DateTimeOffset.UtcNow;
         // Every server and app shares the machine's cores, so anything else running skews the rates: the report says how busy it was.
-        var loadAverage = LoadAverage();
+        var loadAverage = BenchMachine.LoadAverage();
 
         log.WriteLine($"Generating {settings.Customers:N0} customers and {settings.Orders:N0} orders (seed {settings.Seed})…");
         var data = BenchData.Generate(settings.Customers, settings.Orders, settings.Seed);
@@ -60,8 +60,8 @@ public sealed class IngestBenchmark
         var baseline = await run.RunPhaseAsync("baseline, Ingestion__BatchSize=1", run.BaselinePhaseAsync, measureMemory: false);
 
         var machine = $"{Environment.ProcessorCount} cores, {RuntimeInformation.OSDescription}, " +
-            $"load average {loadAverage} at start and {LoadAverage()} at the end, " +
-            $"MariaDB {await ServerVersionAsync(mariaDb, ct)} (buffer pool {settings.BufferPoolSize}), commit {GitCommit()}";
+            $"load average {loadAverage} at start and {BenchMachine.LoadAverage()} at the end, " +
+            $"MariaDB {await ServerVersionAsync(mariaDb, ct)} (buffer pool {settings.BufferPoolSize}), commit {BenchMachine.GitCommit()}";
         return new IngestReport(settings, startedAt, machine, batch, single, baseline, raw, run._webPeakRss, run._workersPeakRss, run._retries);
     }
 
@@ -256,36 +256,5 @@ public sealed class IngestBenchmark
         // ServerVersion carries MariaDB's "5.5.5-" compatibility prefix; VERSION() does not.
         await using var command = new MySqlCommand("SELECT VERSION()", connection);
         return (string)(await command.ExecuteScalarAsync(ct))!;
-    }
-
-    private static string LoadAverage()
-    {
-        try
-        {
-            return string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3));
-        }
-        catch (IOException)
-        {
-            return "unknown";
-        }
-    }
-
-    private static string GitCommit()
-    {
-        try
-        {
-            using var git = Process.Start(new ProcessStartInfo("git", ["-C", RepoPaths.Root, "rev-parse", "--short", "HEAD"])
-            {
-                RedirectStandardOutput = true,
-                RedirectStandardError = true,
-            });
-            var commit = git?.StandardOutput.ReadToEnd().Trim();
-            git?.WaitForExit();
-            return git is { ExitCode: 0 } && !string.IsNullOrEmpty(commit) ? commit : "unknown";
-        }
-        catch (System.ComponentModel.Win32Exception)
-        {
-            return "unknown";
-        }
     }
 }

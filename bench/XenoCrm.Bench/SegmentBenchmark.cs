@@ -39,7 +39,7 @@ public sealed class SegmentBenchmark
         ArgumentNullException.ThrowIfNull(log);
         settings.Validate();
         var startedAt = DateTimeOffset.UtcNow;
-        var loadAverageAtStart = LoadAverage();
+        var loadAverageAtStart = BenchMachine.LoadAverage();
         var run = new SegmentBenchmark(settings, log, ct);
 
         log.WriteLine($"Starting MariaDB (buffer pool {settings.BufferPoolSize}), RabbitMQ and Redis…");
@@ -84,8 +84,8 @@ public sealed class SegmentBenchmark
         }
 
         var machine = $"{Environment.ProcessorCount} cores, {RuntimeInformation.OSDescription}, " +
-            $"load average {loadAverageAtStart} at start and {LoadAverage()} at the end, " +
-            $"MariaDB {await ScalarAsync(connection, "SELECT VERSION()")} (buffer pool {settings.BufferPoolSize}), commit {GitCommit()}";
+            $"load average {loadAverageAtStart} at start and {BenchMachine.LoadAverage()} at the end, " +
+            $"MariaDB {await ScalarAsync(connection, "SELECT VERSION()")} (buffer pool {settings.BufferPoolSize}), commit {BenchMachine.GitCommit()}";
         return new SegmentReport(settings, startedAt, machine, customers, seeded, results, web.PeakRssBytes());
     }
 
@@ -217,34 +217,4 @@ public sealed class SegmentBenchmark
 
     private static string Tail(string text, int lines = 40) => string.Join('\n', text.TrimEnd().Split('\n').TakeLast(lines));
 
-    private static string LoadAverage()
-    {
-        try
-        {
-            return string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3));
-        }
-        catch (IOException)
-        {
-            return "unknown";
-        }
-    }
-
-    private static string GitCommit()
-    {
-        try
-        {
-            using var git = Process.Start(new ProcessStartInfo("git", ["-C", RepoPaths.Root, "rev-parse", "--short", "HEAD"])
-            {
-                RedirectStandardOutput = true,
-                RedirectStandardError = true,
-            });
-            var commit = git?.StandardOutput.ReadToEnd().Trim();
-            git?.WaitForExit();
-            return git is { ExitCode: 0 } && !string.IsNullOrEmpty(commit) ? commit : "unknown";
-        }
-        catch (System.ComponentModel.Win32Exception)
-        {
-            return "unknown";
-        }
-    }
 }
