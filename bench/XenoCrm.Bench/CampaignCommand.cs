@@ -60,49 +60,11 @@ internal static class CampaignCommand
             return 2;
         }
 
-        using var cancellation = new CancellationTokenSource();
-        Console.CancelKeyPress += (_, e) =>
-        {
-            // Let the run unwind so that every server and app it started is torn down.
-            e.Cancel = true;
-            cancellation.Cancel();
-        };
-
-        CampaignReport report;
-        try
-        {
-            report = await CampaignBenchmark.RunAsync(settings, Console.Out, cancellation.Token);
-        }
-        catch (Exception) when (cancellation.IsCancellationRequested)
-        {
-            await Console.Error.WriteLineAsync("Cancelled; every server and app the run started is stopped.");
-            return 130;
-        }
-        catch (Exception ex)
-        {
-            await Console.Error.WriteLineAsync($"The campaign benchmark failed: {ex}");
-            return 1;
-        }
-
-        var markdown = report.ToMarkdown();
-        Directory.CreateDirectory(outputDirectory);
-        var file = Path.Combine(outputDirectory, $"campaign-{report.StartedAt:yyyyMMdd-HHmmss}{(settings.IsQuick ? "-quick" : "")}.md");
-        await File.WriteAllTextAsync(file, markdown);
-        Console.WriteLine();
-        Console.WriteLine(markdown);
-        Console.WriteLine($"Written to {file}");
-        if (report.MissedTargets.Count > 0)
-        {
+        return await BenchRun.RunAsync("campaign", settings.IsQuick, outputDirectory,
+            ct => CampaignBenchmark.RunAsync(settings, Console.Out, ct),
+            report => (report.StartedAt, report.ToMarkdown()),
+            report => report.AllChecksPassed ? null : "At least one correctness check failed (see the table).",
             // A miss is a result, not a failure of the run: the table says so, and so does stderr.
-            await Console.Error.WriteLineAsync($"Targets missed: {string.Join("; ", report.MissedTargets)}");
-        }
-
-        if (!report.AllChecksPassed)
-        {
-            await Console.Error.WriteLineAsync("At least one correctness check failed (see the table).");
-            return 1;
-        }
-
-        return 0;
+            report => report.MissedTargets.Count > 0 ? $"Targets missed: {string.Join("; ", report.MissedTargets)}" : null);
     }
 }

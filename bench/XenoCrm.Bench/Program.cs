@@ -69,36 +69,7 @@ catch (Exception ex) when (ex is FormatException or ArgumentException)
     return 2;
 }
 
-using var cancellation = new CancellationTokenSource();
-Console.CancelKeyPress += (_, e) =>
-{
-    // Let the run unwind so that every server and app it started is torn down.
-    e.Cancel = true;
-    cancellation.Cancel();
-};
-
-IngestReport report;
-try
-{
-    report = await IngestBenchmark.RunAsync(settings, Console.Out, cancellation.Token);
-}
-catch (Exception) when (cancellation.IsCancellationRequested)
-{
-    // Ctrl+C reaches the apps too, so a cancelled run may also fail in other ways than OperationCanceledException.
-    Console.Error.WriteLine("Cancelled; every server and app the run started is stopped.");
-    return 130;
-}
-catch (Exception ex)
-{
-    Console.Error.WriteLine($"The ingest benchmark failed: {ex}");
-    return 1;
-}
-
-var markdown = report.ToMarkdown();
-Directory.CreateDirectory(outputDirectory);
-var file = Path.Combine(outputDirectory, $"ingest-{report.StartedAt:yyyyMMdd-HHmmss}{(settings.IsQuick ? "-quick" : "")}.md");
-await File.WriteAllTextAsync(file, markdown);
-Console.WriteLine();
-Console.WriteLine(markdown);
-Console.WriteLine($"Written to {file}");
-return report.AllRowsCommitted && report.AggregatesConsistent ? 0 : 1;
+return await BenchRun.RunAsync("ingest", settings.IsQuick, outputDirectory,
+    ct => IngestBenchmark.RunAsync(settings, Console.Out, ct),
+    report => (report.StartedAt, report.ToMarkdown()),
+    report => report.AllRowsCommitted && report.AggregatesConsistent ? null : "Rows are missing or aggregates disagree with the orders (see the table).");

@@ -58,43 +58,9 @@ internal static class SegmentCommand
             return 2;
         }
 
-        using var cancellation = new CancellationTokenSource();
-        Console.CancelKeyPress += (_, e) =>
-        {
-            // Let the run unwind so that every server and app it started is torn down.
-            e.Cancel = true;
-            cancellation.Cancel();
-        };
-
-        SegmentReport report;
-        try
-        {
-            report = await SegmentBenchmark.RunAsync(settings, Console.Out, cancellation.Token);
-        }
-        catch (Exception) when (cancellation.IsCancellationRequested)
-        {
-            await Console.Error.WriteLineAsync("Cancelled; every server and app the run started is stopped.");
-            return 130;
-        }
-        catch (Exception ex)
-        {
-            await Console.Error.WriteLineAsync($"The segment benchmark failed: {ex}");
-            return 1;
-        }
-
-        var markdown = report.ToMarkdown();
-        Directory.CreateDirectory(outputDirectory);
-        var file = Path.Combine(outputDirectory, $"segment-{report.StartedAt:yyyyMMdd-HHmmss}{(settings.IsQuick ? "-quick" : "")}.md");
-        await File.WriteAllTextAsync(file, markdown);
-        Console.WriteLine();
-        Console.WriteLine(markdown);
-        Console.WriteLine($"Written to {file}");
-        if (!report.AllCountsMatch)
-        {
-            await Console.Error.WriteLineAsync("Preview and hand-written SQL disagree on the count of at least one tree (see the table).");
-            return 1;
-        }
-
-        return 0;
+        return await BenchRun.RunAsync("segment", settings.IsQuick, outputDirectory,
+            ct => SegmentBenchmark.RunAsync(settings, Console.Out, ct),
+            report => (report.StartedAt, report.ToMarkdown()),
+            report => report.AllCountsMatch ? null : "Preview and hand-written SQL disagree on the count of at least one tree (see the table).");
     }
 }
