@@ -167,6 +167,7 @@ public sealed class BatchConsumer<TMessage>(
             await DeferOrDeadLetterAsync(message, MessageJson.Serialize(body), $"{ex.GetType().Name}: {ex.Message}", ct);
             return;
         }
+        logger.LogDebug("Stored a batch of {Messages} {Topic} messages ({Deferred} deferred)", items.Count, settings.Topic, deferrals.Count);
         foreach (var deferral in deferrals)
         {
             await DeferOrDeadLetterAsync(items[deferral.Index].Message, MessageJson.Serialize(deferral.Remainder), deferral.Reason, ct);

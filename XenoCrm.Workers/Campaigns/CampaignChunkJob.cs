@@ -72,10 +72,8 @@ public sealed class CampaignChunkJob(CrmDbContext db, IDeliveryGateway delivery,
             await using var transaction = await db.Database.BeginTransactionAsync(ct);
             await CampaignLog.MarkSubmittedAsync(db, campaignId, attempt, rendered, now, ct);
             await transaction.CommitAsync(ct);
-            if (submission.Duplicates > 0)
-            {
-                log.LogInformation("Campaign {CampaignId} chunk {Chunk}: Delivery already had {Duplicates} of {Count} messages", campaignId, chunk, submission.Duplicates, messages.Count);
-            }
+            log.LogInformation("Campaign {CampaignId} chunk {Chunk}/{Chunks}: {Count} messages handed to Delivery ({Duplicates} it already had)",
+                campaignId, chunk, chunkCount, messages.Count, submission.Duplicates);
         }
         if (unrenderable.Count > 0)
         {
