@@ -1,4 +1,5 @@
 using XenoCrm.Core.Messaging;
+using XenoCrm.Core.Operations;
 using XenoCrm.Delivery;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -15,6 +16,6 @@ builder.Services.AddHealthChecks();
 
 var app = builder.Build();
 app.UseExceptionHandler();
-app.MapHealthChecks("/health/live");
+app.MapCrmHealthChecks();
 app.MapDeliveryApi();
 await app.RunAsync();

@@ -1,6 +1,7 @@
 using Hangfire;
 using XenoCrm.Core.Data;
 using XenoCrm.Core.Messaging;
+using XenoCrm.Core.Operations;
 using XenoCrm.Core.Seeding;
 using XenoCrm.Web;
 using XenoCrm.Web.Api;
@@ -47,7 +48,7 @@ app.UseRouting();
 app.UseAuthentication();
 app.UseAuthorization();
 app.UseRateLimiter();
-app.MapHealthChecks("/health/live").AllowAnonymous();
+app.MapCrmHealthChecks();
 app.MapIngestionApi();
 app.MapCrmPages();
 app.MapHangfireDashboard("/hangfire", new DashboardOptions { Authorization = [], DashboardTitle = "XenoCrm jobs", AppPath = "/" })

@@ -1,5 +1,6 @@
 using XenoCrm.Core.Data;
 using XenoCrm.Core.Messaging;
+using XenoCrm.Core.Operations;
 using XenoCrm.Workers;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -18,6 +19,6 @@ builder.AddXenoWorkers();
 builder.Services.AddHealthChecks();
 
 var app = builder.Build();
-app.MapHealthChecks("/health/live");
+app.MapCrmHealthChecks();
 await app.Services.MigrateCrmDatabaseAsync();
 await app.RunAsync();

@@ -5,6 +5,7 @@ using XenoCrm.Core.Campaigns;
 using XenoCrm.Core.Data;
 using XenoCrm.Core.Ingestion;
 using XenoCrm.Core.Messaging;
+using XenoCrm.Core.Operations;
 using XenoCrm.Workers.Campaigns;
 using XenoCrm.Workers.Ingestion;
 
@@ -92,6 +93,7 @@ public static class WorkersExtensions
                 configuration.UseRedisStorage(redis, new RedisStorageOptions { Prefix = prefix, InvisibilityTimeout = TimeSpan.FromMinutes(5) });
             }
         });
+        builder.Services.AddReadinessCheck<HangfireStorageHealthCheck>("hangfire");
         return builder;
     }
 }

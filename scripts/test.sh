@@ -14,6 +14,8 @@ command -v mariadbd >/dev/null 2>&1 || missing+=(mariadb-server)
 command -v rabbitmq-server >/dev/null 2>&1 || missing+=(rabbitmq-server)
 command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+# Validates docker-compose.yml (`docker-compose config`); no Docker engine is needed.
+command -v docker-compose >/dev/null 2>&1 || missing+=(docker-compose)
 
 if ((${#missing[@]} > 0)); then
   echo "Installing ${missing[*]}…"

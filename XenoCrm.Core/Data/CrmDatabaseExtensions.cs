@@ -5,6 +5,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using XenoCrm.Core.Operations;
 using XenoCrm.Core.Segments;
 
 namespace XenoCrm.Core.Data;
@@ -36,6 +37,7 @@ public static class CrmDatabaseExtensions
             .ValidateDataAnnotations()
             .ValidateOnStart();
         builder.Services.AddScoped<AudienceQuery>();
+        builder.Services.AddReadinessCheck<DatabaseHealthCheck>("database");
         return builder;
     }
 

@@ -3,6 +3,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using XenoCrm.Core.Operations;
 
 namespace XenoCrm.Core.Messaging;
 
@@ -39,6 +40,7 @@ public static class MessageBusExtensions
         builder.Services.AddSingleton(sp => new RabbitMqBus(uri, sp.GetRequiredService<IOptions<MessagingOptions>>(), sp.GetRequiredService<ILogger<RabbitMqBus>>()));
         builder.Services.AddSingleton<IMessagePublisher>(sp => sp.GetRequiredService<RabbitMqBus>());
         builder.Services.AddSingleton<IMessageSubscriber>(sp => sp.GetRequiredService<RabbitMqBus>());
+        builder.Services.AddReadinessCheck<RabbitMqHealthCheck>("rabbitmq");
         return builder;
     }
 }

@@ -128,6 +128,17 @@ public sealed class RabbitMqBus : IMessagePublisher, IMessageSubscriber, IAsyncD
         return subscription;
     }
 
+    /// <summary>
+    /// Throws unless the broker answers: connects if there is no open connection (the same one publishes and
+    /// consumes), then opens and closes a channel, a round trip that a half-dead connection cannot fake.
+    /// </summary>
+    public async Task CheckBrokerAsync(CancellationToken ct)
+    {
+        var connection = await ConnectionAsync(ct).ConfigureAwait(false);
+        var channel = await connection.CreateChannelAsync(cancellationToken: ct).ConfigureAwait(false);
+        await DisposeQuietlyAsync(channel).ConfigureAwait(false);
+    }
+
     private static int AttemptOf(IReadOnlyBasicProperties properties) =>
         properties.Headers?.TryGetValue(AttemptHeader, out var value) == true && value is int attempt ? attempt : 1;
 

@@ -15,6 +15,7 @@ public sealed class DistributedDeployment : IAsyncDisposable
     private readonly Dictionary<string, string?> _environment;
     private readonly Dictionary<string, string?> _workerEnvironment;
     private readonly List<AppProcess> _workers = [];
+    private readonly List<Uri> _workerUrls = [];
 
     private DistributedDeployment(string crm, string amqp, string redis, IReadOnlyDictionary<string, string?>? workerSettings)
     {
@@ -44,6 +45,8 @@ public sealed class DistributedDeployment : IAsyncDisposable
     public string AmqpUri { get; }
     public AppProcess Web { get; private set; } = null!;
     public IReadOnlyList<AppProcess> Workers => _workers;
+    /// <summary>Where each of <see cref="Workers"/> listens (its health probes), in the same order.</summary>
+    public IReadOnlyList<Uri> WorkerUrls => _workerUrls;
     internal DeliveryProcess Delivery { get; private set; } = null!;
     public HttpClient Api { get; private set; } = null!;
     public string ApiKey { get; private set; } = "";
@@ -90,6 +93,7 @@ public sealed class DistributedDeployment : IAsyncDisposable
         var port = FreePort.Next();
         var worker = AppProcess.Start("XenoCrm.Workers", _workerEnvironment, "--urls", $"http://127.0.0.1:{port}");
         _workers.Add(worker);
+        _workerUrls.Add(new Uri($"http://127.0.0.1:{port}"));
         await worker.WaitForHttpOkAsync($"http://127.0.0.1:{port}/health/live", TimeSpan.FromSeconds(60));
         return worker;
     }

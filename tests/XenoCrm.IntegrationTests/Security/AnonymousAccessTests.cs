@@ -18,6 +18,7 @@ public sealed class AnonymousAccessTests(DevelopmentSignInFixture fixture) : ICl
         ["/account/signin"] = "the sign-in page and the development sign-in form",
         ["/account/denied"] = "where refused sign-ins land",
         ["/health/live"] = "the liveness probe of load balancers and orchestrators",
+        ["/health/ready"] = "the readiness probe: each dependency's name and status, no configuration",
         ["/error"] = "the exception handler's page, for whoever hit the error",
         ["/status/{code:int}"] = "the status-code page (404 and friends), for whoever hit the status",
     };
