@@ -4,7 +4,7 @@ namespace XenoCrm.Core.Segments;
 
 /// <summary>
 /// Section <c>Segments</c>:
-/// <code>{ "Segments": { "MaxDepth": 5, "MaxRules": 50, "PreviewParallelism": 2 } }</code>
+/// <code>{ "Segments": { "MaxDepth": 5, "MaxRules": 50 } }</code>
 /// </summary>
 public sealed class SegmentOptions
 {
@@ -17,13 +17,6 @@ public sealed class SegmentOptions
     /// <summary>How many rules one tree may hold.</summary>
     [Range(1, SegmentLimits.StoredMaxRules)]
     public int MaxRules { get; set; } = SegmentLimits.Default.MaxRules;
-
-    /// <summary>
-    /// Connections one audience count over MySQL may use at once, each counting a slice of the customer ids:
-    /// MariaDB runs a query on one core, so a count over a million customers finishes about this many times sooner.
-    /// </summary>
-    [Range(1, 8)]
-    public int PreviewParallelism { get; set; } = 2;
 
     public SegmentLimits Limits => SegmentLimits.Default with { MaxDepth = MaxDepth, MaxRules = MaxRules };
 }
