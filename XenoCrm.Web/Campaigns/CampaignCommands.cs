@@ -125,17 +125,14 @@ public sealed class CampaignCommands(CrmDbContext db, IBackgroundJobClient jobs,
     {
         var now = Now();
         await using var transaction = await db.Database.BeginTransactionAsync(ct);
-        // Log rows before the campaign row: the order every writer locks them in.
-        var skipped = await db.CommunicationLog
-            .Where(l => l.CampaignId == id && l.Status == MessageStatus.Pending)
-            .ExecuteUpdateAsync(s => s.SetProperty(l => l.Status, MessageStatus.Skipped).SetProperty(l => l.CompletedAt, now), ct);
+        // A start job snapshotting right now commits its rows after this; the reconciler skips those later.
+        await CampaignLog.SkipPendingAsync(db, id, now, ct);
         var cancelled = await db.Campaigns
             .Where(c => c.Id == id && (c.Status == CampaignStatus.Scheduled || c.Status == CampaignStatus.Sending))
             .ExecuteUpdateAsync(s => s
                 .SetProperty(c => c.Status, CampaignStatus.Cancelled)
                 .SetProperty(c => c.CancelledAt, now)
-                .SetProperty(c => c.UpdatedAt, now)
-                .SetProperty(c => c.Skipped, c => c.Skipped + skipped), ct);
+                .SetProperty(c => c.UpdatedAt, now), ct);
         if (cancelled == 0)
         {
             await transaction.RollbackAsync(ct);

@@ -16,7 +16,7 @@ public sealed record MessageOutcome(long LogId, int Attempt, DeliveryOutcome Out
 /// transaction. Row locks are taken in id order (log rows, then campaigns), the same order as
 /// every other writer, so two consumers applying receipts of one campaign do not deadlock.
 /// </summary>
-internal static class CampaignLog
+public static class CampaignLog
 {
     private const int Pending = (int)MessageStatus.Pending;
     private const int Submitted = (int)MessageStatus.Submitted;
@@ -66,6 +66,22 @@ internal static class CampaignLog
         }
         await CompleteFinishedAsync(db, moving.Select(r => r.CampaignId).Distinct().ToList(), now, ct);
         return moving.Count;
+    }
+
+    /// <summary>
+    /// Marks the campaign's Pending rows Skipped and counts them, in the caller's transaction (log rows
+    /// first, then the campaign, the order every writer locks them in). Returns how many it skipped.
+    /// </summary>
+    public static async Task<int> SkipPendingAsync(CrmDbContext db, long campaignId, DateTime now, CancellationToken ct)
+    {
+        var skipped = await db.CommunicationLog
+            .Where(l => l.CampaignId == campaignId && l.Status == MessageStatus.Pending)
+            .ExecuteUpdateAsync(s => s.SetProperty(l => l.Status, MessageStatus.Skipped).SetProperty(l => l.CompletedAt, now), ct);
+        if (skipped > 0)
+        {
+            await db.Database.ExecuteSqlAsync($"UPDATE campaigns SET skipped = skipped + {skipped} WHERE id = {campaignId}", ct);
+        }
+        return skipped;
     }
 
     /// <summary>Completes the sending campaigns among these whose every recipient is terminal.</summary>

@@ -8,7 +8,7 @@ namespace XenoCrm.Workers.Campaigns;
 
 /// <summary>
 /// The safety net of sends, run by every Workers process: starts scheduled campaigns that are due,
-/// and redoes the remaining work of a sending campaign that made no progress for
+/// skips what a cancel left pending, and redoes the remaining work of a sending campaign that made no progress for
 /// <see cref="CampaignOptions.StallTimeout"/> (a job lost with its server or with Hangfire's storage,
 /// a lost receipt, a crash between the start job's commit and its enqueues). MySQL is the source of
 /// truth, so this works even when Hangfire's storage lost everything. A lease on the campaign row
@@ -55,6 +55,25 @@ public sealed class CampaignReconciler(IServiceScopeFactory scopes, IOptions<Cam
             {
                 jobs.Enqueue<CampaignStartJob>(job => job.RunAsync(id, CancellationToken.None));
                 log.LogInformation("Campaign {CampaignId} is due: start enqueued", id);
+            }
+        }
+
+        // A cancel that met a start job mid-snapshot leaves that snapshot's rows Pending: skip them.
+        var leftovers = await db.Campaigns.AsNoTracking()
+            .Where(c => c.Status == CampaignStatus.Cancelled && c.AudienceSize != null && c.Sent + c.Failed + c.Skipped < c.AudienceSize
+                        && (c.ReconciledAt == null || c.ReconciledAt < stalledBefore))
+            .OrderBy(c => c.Id).Select(c => c.Id).Take(BatchSize).ToListAsync(ct);
+        foreach (var id in leftovers)
+        {
+            if (await TakeLeaseAsync(db, id, CampaignStatus.Cancelled, stalledBefore, now, ct))
+            {
+                await using var transaction = await db.Database.BeginTransactionAsync(ct);
+                var skipped = await CampaignLog.SkipPendingAsync(db, id, now, ct);
+                await transaction.CommitAsync(ct);
+                if (skipped > 0)
+                {
+                    log.LogWarning("Cancelled campaign {CampaignId} still had {Skipped} pending recipients: skipped", id, skipped);
+                }
             }
         }
 
