@@ -24,6 +24,7 @@ builder.AddSharedDataProtection();
 builder.AddCrmAuthentication();
 builder.AddApiKeyAuthentication();
 builder.AddApiRateLimiting();
+builder.AddApiReference();
 builder.AddCrmPages();
 builder.Services.AddProblemDetails();
 builder.Services.AddExceptionHandler<DatabaseUnavailableHandler>();
@@ -50,6 +51,7 @@ app.UseAuthorization();
 app.UseRateLimiter();
 app.MapCrmHealthChecks();
 app.MapIngestionApi();
+app.MapApiReference();
 app.MapCrmPages();
 app.MapHangfireDashboard("/hangfire", new DashboardOptions { Authorization = [], DashboardTitle = "XenoCrm jobs", AppPath = "/" })
     .RequireAuthorization(AuthPolicies.Admin);

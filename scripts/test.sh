@@ -38,6 +38,9 @@ if ((${#missing[@]} > 0)); then
   "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y "${missing[@]}"
 fi
 
+# newman, pinned in tests/postman/package-lock.json, runs docs/postman's collection against the embedded mode.
+(cd tests/postman && npm ci --no-audit --no-fund)
+
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 
 # A test that hangs is reported by name (and its process killed) instead of holding the run forever.
