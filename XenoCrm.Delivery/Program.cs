@@ -1,5 +1,6 @@
 using XenoCrm.Core.Messaging;
 using XenoCrm.Core.Operations;
+using XenoCrm.Core.Telemetry;
 using XenoCrm.Delivery;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -9,6 +10,7 @@ if (builder.Configuration.UsesInProcessBus())
         "XenoCrm.Delivery runs the distributed mode and needs ConnectionStrings:RabbitMq to publish receipts; in the embedded mode XenoCrm.Web hosts Delivery itself.");
 }
 builder.AddMessageBus();
+builder.AddCrmTelemetry();
 builder.AddDeliveryService();
 builder.AddDeliveryApi();
 builder.Services.AddProblemDetails();
@@ -17,5 +19,6 @@ builder.Services.AddHealthChecks();
 var app = builder.Build();
 app.UseExceptionHandler();
 app.MapCrmHealthChecks();
+app.MapCrmMetrics();
 app.MapDeliveryApi();
 await app.RunAsync();

@@ -3,10 +3,11 @@ using XenoCrm.Web.ApiKeys;
 using XenoCrm.Web.Authentication;
 using XenoCrm.Web.DeadLetters;
 using XenoCrm.Web.Pages;
+using XenoCrm.Web.Pages.SystemStatus;
 
 namespace XenoCrm.Web;
 
-/// <summary>The pages people use: the shell, customers, orders, dead letters and settings.</summary>
+/// <summary>The pages people use: the shell, customers, orders, dead letters, settings and the System page.</summary>
 public static class CrmPagesExtensions
 {
     public static WebApplicationBuilder AddCrmPages(this WebApplicationBuilder builder)
@@ -14,6 +15,7 @@ public static class CrmPagesExtensions
         builder.Services.AddRazorPages(pages =>
         {
             pages.Conventions.AuthorizeFolder("/Settings", AuthPolicies.Admin);
+            pages.Conventions.AuthorizeFolder("/SystemStatus", AuthPolicies.Admin);
             // Error pages must render for whoever hit the error, signed in or not.
             pages.Conventions.AllowAnonymousToPage("/Error");
             pages.Conventions.AllowAnonymousToPage("/StatusCode");
@@ -27,6 +29,7 @@ public static class CrmPagesExtensions
         builder.Services.AddSingleton<DisplayFormat>();
         builder.Services.AddScoped<ApiKeyStore>();
         builder.Services.AddScoped<DeadLetterReplayer>();
+        builder.Services.AddSingleton<SystemFigures>();
         // Program.cs roots the content at the build output, where a build (unlike a publish) puts no
         // wwwroot; the static web assets manifest the build leaves there points at the project's
         // wwwroot instead. The host does this itself in Development; after a publish there is no

@@ -3,6 +3,7 @@ using XenoCrm.Core.Data;
 using XenoCrm.Core.Messaging;
 using XenoCrm.Core.Operations;
 using XenoCrm.Core.Seeding;
+using XenoCrm.Core.Telemetry;
 using XenoCrm.Web;
 using XenoCrm.Web.Api;
 using XenoCrm.Web.Authentication;
@@ -18,6 +19,7 @@ if (command is not null)
 }
 builder.AddCrmDatabase();
 builder.AddMessageBus();
+builder.AddCrmTelemetry();
 builder.AddRoles();
 builder.AddCampaignCommands();
 builder.AddSharedDataProtection();
@@ -50,6 +52,7 @@ app.UseAuthentication();
 app.UseAuthorization();
 app.UseRateLimiter();
 app.MapCrmHealthChecks();
+app.MapCrmMetrics();
 app.MapIngestionApi();
 app.MapApiReference();
 app.MapCrmPages();

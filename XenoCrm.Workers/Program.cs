@@ -1,6 +1,7 @@
 using XenoCrm.Core.Data;
 using XenoCrm.Core.Messaging;
 using XenoCrm.Core.Operations;
+using XenoCrm.Core.Telemetry;
 using XenoCrm.Workers;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -15,10 +16,12 @@ if (builder.Configuration["Delivery:BaseUrl"] is null or "")
 }
 builder.AddCrmDatabase();
 builder.AddMessageBus();
+builder.AddCrmTelemetry();
 builder.AddXenoWorkers();
 builder.Services.AddHealthChecks();
 
 var app = builder.Build();
 app.MapCrmHealthChecks();
+app.MapCrmMetrics();
 await app.Services.MigrateCrmDatabaseAsync();
 await app.RunAsync();

@@ -1,4 +1,5 @@
 using Hangfire;
+using Hangfire.Common;
 using Hangfire.Redis.StackExchange;
 using Microsoft.Extensions.Options;
 using XenoCrm.Core.Campaigns;
@@ -8,6 +9,7 @@ using XenoCrm.Core.Messaging;
 using XenoCrm.Core.Operations;
 using XenoCrm.Workers.Campaigns;
 using XenoCrm.Workers.Ingestion;
+using XenoCrm.Workers.Jobs;
 
 namespace XenoCrm.Workers;
 
@@ -94,6 +96,11 @@ public static class WorkersExtensions
             }
         });
         builder.Services.AddReadinessCheck<HangfireStorageHealthCheck>("hangfire");
+        // Replaces the provider AddHangfire registered (Hangfire's global filters and the jobs' attributes), which both the
+        // client and the server resolve from the container, by one that also holds this host's telemetry filter.
+        builder.Services.AddSingleton<JobTelemetryFilter>();
+        builder.Services.AddSingleton<IJobFilterProvider>(sp =>
+            new JobFilterProviderCollection(JobFilterProviders.Providers, new JobFilterCollection { sp.GetRequiredService<JobTelemetryFilter>() }));
         return builder;
     }
 }

@@ -8,6 +8,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using XenoCrm.Core.Data;
+using XenoCrm.Core.Telemetry;
 
 namespace XenoCrm.Core.Messaging;
 
@@ -48,6 +49,7 @@ public sealed class BatchConsumer<TMessage>(
     IMessagePublisher publisher,
     IServiceScopeFactory scopes,
     IOptions<MessagingOptions> options,
+    CrmMetrics metrics,
     ILogger<BatchConsumer<TMessage>> logger) : BackgroundService
 {
     private static readonly TimeSpan MaxBackoff = TimeSpan.FromSeconds(10);
@@ -64,6 +66,7 @@ public sealed class BatchConsumer<TMessage>(
             {
                 await using var subscription = await subscriber.SubscribeAsync(settings.Topic, settings.Prefetch, stoppingToken);
                 logger.LogInformation("Consuming {Topic} (prefetch {Prefetch}, up to {Records} records a batch)", settings.Topic, settings.Prefetch, settings.MaxRecordsPerBatch);
+                metrics.ConsumerProgressed(settings.Topic);
                 backoff.Reset();
                 while (await subscription.Messages.WaitToReadAsync(stoppingToken))
                 {
@@ -122,7 +125,9 @@ public sealed class BatchConsumer<TMessage>(
         }
         if (valid.Count > 0)
         {
+            using var activity = CrmTracing.StartProcess(settings.Topic, valid.Select(v => v.Message.Parent).ToList());
             await HandleOrSplitAsync(valid, ct);
+            metrics.ConsumerProgressed(settings.Topic);
         }
         return batch;
     }
@@ -228,6 +233,7 @@ public sealed class BatchConsumer<TMessage>(
                     CreatedAt = DateTime.UtcNow,
                 });
                 await db.SaveChangesAsync(ct);
+                metrics.DeadLettered(settings.Topic);
                 return;
             }
             catch (Exception ex) when (!ct.IsCancellationRequested)

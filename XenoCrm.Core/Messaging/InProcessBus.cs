@@ -1,6 +1,8 @@
 using System.Collections.Concurrent;
 using System.Threading.Channels;
+using System.Diagnostics;
 using Microsoft.Extensions.Options;
+using XenoCrm.Core.Telemetry;
 
 namespace XenoCrm.Core.Messaging;
 
@@ -9,7 +11,7 @@ namespace XenoCrm.Core.Messaging;
 /// in memory only, so a crash loses what was accepted and not yet stored; that is the trade
 /// the try-out mode makes, and why the distributed mode uses RabbitMQ.
 /// </summary>
-public sealed class InProcessBus(IOptions<MessagingOptions> options) : IMessagePublisher, IMessageSubscriber
+public sealed class InProcessBus(IOptions<MessagingOptions> options) : IMessagePublisher, IMessageSubscriber, IQueueInspector
 {
     private const int Capacity = 10_000;
     private readonly ConcurrentDictionary<string, Channel<InboundMessage>> _topics = new();
@@ -19,7 +21,8 @@ public sealed class InProcessBus(IOptions<MessagingOptions> options) : IMessageP
 
     public async Task PublishAsync(string topic, ReadOnlyMemory<byte> body, int attempt, bool delayed, CancellationToken ct)
     {
-        var message = new InboundMessage(topic, body.ToArray(), attempt, DeliveryTag: 0);
+        using var activity = CrmTracing.StartPublish(topic);
+        var message = new InboundMessage(topic, body.ToArray(), attempt, DeliveryTag: 0) { Parent = Activity.Current?.Context ?? default };
         if (!delayed)
         {
             await Topic(topic).Writer.WriteAsync(message, ct);
@@ -34,6 +37,12 @@ public sealed class InProcessBus(IOptions<MessagingOptions> options) : IMessageP
 
     public Task<IMessageSubscription> SubscribeAsync(string topic, ushort prefetch, CancellationToken ct) =>
         Task.FromResult<IMessageSubscription>(new Subscription(Topic(topic).Reader));
+
+    /// <summary>Messages waiting in each topic's channel; deferred ones wait in timers and are not counted.</summary>
+    public Task<IReadOnlyList<QueueDepth>> InspectAsync(CancellationToken ct) =>
+        Task.FromResult<IReadOnlyList<QueueDepth>>(Topics.All
+            .Select(topic => new QueueDepth(topic, topic, _topics.TryGetValue(topic, out var channel) ? channel.Reader.Count : 0, Consumers: null))
+            .ToList());
 
     private sealed class Subscription(ChannelReader<InboundMessage> reader) : IMessageSubscription
     {

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Text.Json;
 using System.Threading.Channels;
 
@@ -39,7 +40,11 @@ public interface IMessageSubscription : IAsyncDisposable
 
 /// <param name="Attempt">1 for a first delivery; each deferral publishes the remainder with the next attempt.</param>
 /// <param name="DeliveryTag">The transport's handle for acknowledging this message.</param>
-public sealed record InboundMessage(string Topic, ReadOnlyMemory<byte> Body, int Attempt, ulong DeliveryTag);
+public sealed record InboundMessage(string Topic, ReadOnlyMemory<byte> Body, int Attempt, ulong DeliveryTag)
+{
+    /// <summary>The trace context of the publish, so that consuming continues the trace; default when there was none.</summary>
+    public ActivityContext Parent { get; init; }
+}
 
 public sealed class MessagePublishException(string message, Exception? inner = null) : Exception(message, inner);
 

@@ -1,9 +1,11 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using XenoCrm.Core.Operations;
+using XenoCrm.Core.Telemetry;
 
 namespace XenoCrm.Core.Messaging;
 
@@ -22,12 +24,15 @@ public static class MessageBusExtensions
             .Bind(builder.Configuration.GetSection(MessagingOptions.Section))
             .ValidateDataAnnotations()
             .ValidateOnStart();
+        // The consumers count what they store and dead-letter, with or without a metrics exporter.
+        builder.Services.TryAddSingleton<CrmMetrics>();
 
         if (builder.Configuration.UsesInProcessBus())
         {
             builder.Services.AddSingleton<InProcessBus>();
             builder.Services.AddSingleton<IMessagePublisher>(sp => sp.GetRequiredService<InProcessBus>());
             builder.Services.AddSingleton<IMessageSubscriber>(sp => sp.GetRequiredService<InProcessBus>());
+            builder.Services.AddSingleton<IQueueInspector>(sp => sp.GetRequiredService<InProcessBus>());
             return builder;
         }
 
@@ -40,6 +45,7 @@ public static class MessageBusExtensions
         builder.Services.AddSingleton(sp => new RabbitMqBus(uri, sp.GetRequiredService<IOptions<MessagingOptions>>(), sp.GetRequiredService<ILogger<RabbitMqBus>>()));
         builder.Services.AddSingleton<IMessagePublisher>(sp => sp.GetRequiredService<RabbitMqBus>());
         builder.Services.AddSingleton<IMessageSubscriber>(sp => sp.GetRequiredService<RabbitMqBus>());
+        builder.Services.AddSingleton<IQueueInspector>(sp => sp.GetRequiredService<RabbitMqBus>());
         builder.Services.AddReadinessCheck<RabbitMqHealthCheck>("rabbitmq");
         return builder;
     }

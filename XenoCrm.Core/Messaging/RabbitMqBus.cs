@@ -5,6 +5,7 @@ using Microsoft.Extensions.Options;
 using RabbitMQ.Client;
 using RabbitMQ.Client.Events;
 using RabbitMQ.Client.Exceptions;
+using XenoCrm.Core.Telemetry;
 
 namespace XenoCrm.Core.Messaging;
 
@@ -20,7 +21,7 @@ namespace XenoCrm.Core.Messaging;
 /// delivery tag of a dead channel is ever acknowledged on a new one.
 /// </para>
 /// </summary>
-public sealed class RabbitMqBus : IMessagePublisher, IMessageSubscriber, IAsyncDisposable
+public sealed class RabbitMqBus : IMessagePublisher, IMessageSubscriber, IQueueInspector, IAsyncDisposable
 {
     private const string Exchange = "xenocrm";
     private const string RetryExchange = "xenocrm.retry";
@@ -53,6 +54,7 @@ public sealed class RabbitMqBus : IMessagePublisher, IMessageSubscriber, IAsyncD
 
     public async Task PublishAsync(string topic, ReadOnlyMemory<byte> body, int attempt, bool delayed, CancellationToken ct)
     {
+        using var activity = CrmTracing.StartPublish(topic);
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
         timeout.CancelAfter(_options.PublishTimeout);
         IChannel? channel = null;
@@ -60,11 +62,13 @@ public sealed class RabbitMqBus : IMessagePublisher, IMessageSubscriber, IAsyncD
         try
         {
             channel = await RentPublishChannelAsync(timeout.Token).ConfigureAwait(false);
+            var headers = new Dictionary<string, object?> { [AttemptHeader] = attempt };
+            CrmTracing.Inject(headers);
             var properties = new BasicProperties
             {
                 Persistent = true,
                 ContentType = "application/json",
-                Headers = new Dictionary<string, object?> { [AttemptHeader] = attempt },
+                Headers = headers,
                 Expiration = delayed ? ((long)_options.RetryDelay.TotalMilliseconds).ToString(CultureInfo.InvariantCulture) : null,
             };
             await channel.BasicPublishAsync(delayed ? RetryExchange : Exchange, topic, mandatory: true, properties, body, timeout.Token).ConfigureAwait(false);
@@ -116,7 +120,10 @@ public sealed class RabbitMqBus : IMessagePublisher, IMessageSubscriber, IAsyncD
         consumer.ReceivedAsync += (_, delivery) =>
         {
             // The client reuses the body's buffer after this handler returns, hence the copy.
-            var message = new InboundMessage(topic, delivery.Body.ToArray(), AttemptOf(delivery.BasicProperties), delivery.DeliveryTag);
+            var message = new InboundMessage(topic, delivery.Body.ToArray(), AttemptOf(delivery.BasicProperties), delivery.DeliveryTag)
+            {
+                Parent = CrmTracing.Extract(delivery.BasicProperties.Headers),
+            };
             return subscription.Writer.WriteAsync(message).AsTask();
         };
         channel.ChannelShutdownAsync += (_, reason) =>
@@ -137,6 +144,30 @@ public sealed class RabbitMqBus : IMessagePublisher, IMessageSubscriber, IAsyncD
         var connection = await ConnectionAsync(ct).ConfigureAwait(false);
         var channel = await connection.CreateChannelAsync(cancellationToken: ct).ConfigureAwait(false);
         await DisposeQuietlyAsync(channel).ConfigureAwait(false);
+    }
+
+    /// <summary>Ready messages and consumers of every queue, by passive declares on a channel of their own.</summary>
+    public async Task<IReadOnlyList<QueueDepth>> InspectAsync(CancellationToken ct)
+    {
+        var connection = await ConnectionAsync(ct).ConfigureAwait(false);
+        var channel = await connection.CreateChannelAsync(cancellationToken: ct).ConfigureAwait(false);
+        try
+        {
+            var depths = new List<QueueDepth>(Topics.All.Count * 2);
+            foreach (var topic in Topics.All)
+            {
+                foreach (var queue in new[] { QueueOf(topic), $"{QueueOf(topic)}.retry" })
+                {
+                    var declared = await channel.QueueDeclarePassiveAsync(queue, ct).ConfigureAwait(false);
+                    depths.Add(new QueueDepth(topic, queue, declared.MessageCount, declared.ConsumerCount));
+                }
+            }
+            return depths;
+        }
+        finally
+        {
+            await DisposeQuietlyAsync(channel).ConfigureAwait(false);
+        }
     }
 
     private static int AttemptOf(IReadOnlyBasicProperties properties) =>

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Microsoft.AspNetCore.Http.HttpResults;
 using XenoCrm.Core.Messaging;
+using XenoCrm.Core.Telemetry;
 
 namespace XenoCrm.Web.Api;
 
@@ -63,6 +64,7 @@ internal static class IngestionRequest
                     title: "The message broker did not confirm the records; nothing was accepted.",
                     detail: "Retry the same request later: re-sending a record never duplicates it.");
             }
+            http.RequestServices.GetRequiredService<CrmMetrics>().IngestionAccepted(topic, records.Count);
             return TypedResults.Accepted((string?)null, new AcceptedRecords(records.Count, requestId));
         }
     }

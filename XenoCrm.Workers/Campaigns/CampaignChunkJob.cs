@@ -2,6 +2,7 @@ using Hangfire;
 using Microsoft.EntityFrameworkCore;
 using XenoCrm.Core.Campaigns;
 using XenoCrm.Core.Data;
+using XenoCrm.Core.Telemetry;
 
 namespace XenoCrm.Workers.Campaigns;
 
@@ -12,7 +13,7 @@ namespace XenoCrm.Workers.Campaigns;
 /// first outcome instead of sending it again.
 /// </summary>
 [Queue(CampaignQueues.Campaigns)]
-public sealed class CampaignChunkJob(CrmDbContext db, IDeliveryGateway delivery, TimeProvider clock, ILogger<CampaignChunkJob> log)
+public sealed class CampaignChunkJob(CrmDbContext db, IDeliveryGateway delivery, TimeProvider clock, CrmMetrics metrics, ILogger<CampaignChunkJob> log)
 {
     private sealed record Recipient(long LogId, TemplateCustomer Customer);
 
@@ -20,6 +21,7 @@ public sealed class CampaignChunkJob(CrmDbContext db, IDeliveryGateway delivery,
     [AutomaticRetry(Attempts = 15, DelaysInSeconds = [1, 2, 3, 5, 10, 15, 30, 30, 60, 60, 120, 120, 300, 300, 600])]
     public async Task RunAsync(long campaignId, int chunk, int chunkCount, int attempt, long fromId, long toId, CancellationToken ct)
     {
+        using var scope = log.BeginScope(CampaignScope.Of(campaignId));
         var campaign = await db.Campaigns.AsNoTracking()
             .Where(c => c.Id == campaignId)
             .Select(c => new { c.Status, c.Attempt, c.Template })
@@ -72,14 +74,17 @@ public sealed class CampaignChunkJob(CrmDbContext db, IDeliveryGateway delivery,
             await using var transaction = await db.Database.BeginTransactionAsync(ct);
             await CampaignLog.MarkSubmittedAsync(db, campaignId, attempt, rendered, now, ct);
             await transaction.CommitAsync(ct);
+            // What Delivery already had was counted by the run that first handed it over.
+            metrics.CampaignMessagesSubmitted(submission.Accepted);
             log.LogInformation("Campaign {CampaignId} chunk {Chunk}/{Chunks}: {Count} messages handed to Delivery ({Duplicates} it already had)",
                 campaignId, chunk, chunkCount, messages.Count, submission.Duplicates);
         }
         if (unrenderable.Count > 0)
         {
             await using var transaction = await db.Database.BeginTransactionAsync(ct);
-            await CampaignLog.ApplyOutcomesAsync(db, unrenderable, now, ct);
+            var applied = await CampaignLog.ApplyOutcomesAsync(db, unrenderable, now, ct);
             await transaction.CommitAsync(ct);
+            metrics.CampaignMessagesCompleted(applied.Sent, applied.Failed);
             log.LogWarning("Campaign {CampaignId} chunk {Chunk}: {Count} messages could not be rendered", campaignId, chunk, unrenderable.Count);
         }
     }

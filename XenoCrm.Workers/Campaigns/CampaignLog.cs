@@ -11,6 +11,12 @@ namespace XenoCrm.Workers.Campaigns;
 /// <summary>The outcome of one log row's attempt, from a receipt or from a message that could not be rendered.</summary>
 public sealed record MessageOutcome(long LogId, int Attempt, DeliveryOutcome Outcome, string? Reason);
 
+/// <summary>How many log rows an application of outcomes moved to each terminal status.</summary>
+public readonly record struct AppliedOutcomes(int Sent, int Failed)
+{
+    public int Moved => Sent + Failed;
+}
+
 /// <summary>
 /// Moves log rows to their terminal status and the campaign counters with them, in the caller's
 /// transaction. Row locks are taken in id order (log rows, then campaigns), the same order as
@@ -26,14 +32,14 @@ public static class CampaignLog
 
     /// <summary>
     /// Applies each outcome to its row if the row is still in that attempt and not terminal: a late,
-    /// repeated or stale receipt changes nothing. Returns how many rows moved.
+    /// repeated or stale receipt changes nothing. Returns how many rows moved, by status.
     /// </summary>
-    public static async Task<int> ApplyOutcomesAsync(CrmDbContext db, IReadOnlyCollection<MessageOutcome> outcomes, DateTime now, CancellationToken ct)
+    public static async Task<AppliedOutcomes> ApplyOutcomesAsync(CrmDbContext db, IReadOnlyCollection<MessageOutcome> outcomes, DateTime now, CancellationToken ct)
     {
         var byId = outcomes.DistinctBy(o => o.LogId).ToDictionary(o => o.LogId);
         if (byId.Count == 0)
         {
-            return 0;
+            return default;
         }
         var rows = await LockRowsAsync(db, byId.Keys, ct);
         var moving = rows
@@ -41,7 +47,7 @@ public static class CampaignLog
             .ToList();
         if (moving.Count == 0)
         {
-            return 0;
+            return default;
         }
 
         foreach (var group in moving.GroupBy(r => (byId[r.Id].Outcome, byId[r.Id].Reason)))
@@ -65,7 +71,8 @@ public static class CampaignLog
                 $"UPDATE campaigns SET sent = sent + {sent}, failed = failed + {failed}, skipped = skipped - {unskipped}, last_progress_at = {now} WHERE id = {campaign.Key}", ct);
         }
         await CompleteFinishedAsync(db, moving.Select(r => r.CampaignId).Distinct().ToList(), now, ct);
-        return moving.Count;
+        var sentRows = moving.Count(r => byId[r.Id].Outcome == DeliveryOutcome.Sent);
+        return new AppliedOutcomes(sentRows, moving.Count - sentRows);
     }
 
     /// <summary>

@@ -10,6 +10,7 @@ public sealed class CampaignRetryFailedJob(CampaignChunkPlanner planner, ILogger
     [AutomaticRetry(Attempts = 10, DelaysInSeconds = [2, 5, 10, 30, 60, 60, 120, 300, 600, 600])]
     public async Task RunAsync(long campaignId, int attempt, CancellationToken ct)
     {
+        using var scope = log.BeginScope(CampaignScope.Of(campaignId));
         var chunks = await planner.EnqueueAsync(campaignId, attempt, ct);
         log.LogInformation("Campaign {CampaignId} attempt {Attempt}: {Chunks} chunks of failed recipients enqueued", campaignId, attempt, chunks);
     }

@@ -21,6 +21,7 @@ public sealed class CampaignStartJob(CrmDbContext db, CampaignChunkPlanner plann
     [AutomaticRetry(Attempts = 10, DelaysInSeconds = [2, 5, 10, 30, 60, 60, 120, 300, 600, 600])]
     public async Task RunAsync(long campaignId, CancellationToken ct)
     {
+        using var scope = log.BeginScope(CampaignScope.Of(campaignId));
         var now = clock.GetUtcNow().UtcDateTime;
         var audience = await SnapshotAudienceAsync(db, campaignId, now, ct);
         if (audience is null)

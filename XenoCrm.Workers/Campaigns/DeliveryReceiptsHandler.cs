@@ -2,6 +2,7 @@ using Microsoft.EntityFrameworkCore;
 using XenoCrm.Core.Campaigns;
 using XenoCrm.Core.Data;
 using XenoCrm.Core.Messaging;
+using XenoCrm.Core.Telemetry;
 
 namespace XenoCrm.Workers.Campaigns;
 
@@ -9,7 +10,7 @@ namespace XenoCrm.Workers.Campaigns;
 /// Applies Delivery's receipts in batches: each log row moves to Sent or Failed once, with its
 /// campaign's counters, in one transaction. Late, repeated or reordered receipts change nothing.
 /// </summary>
-public sealed class DeliveryReceiptsHandler(CrmDbContext db, TimeProvider clock, ILogger<DeliveryReceiptsHandler> log)
+public sealed class DeliveryReceiptsHandler(CrmDbContext db, TimeProvider clock, CrmMetrics metrics, ILogger<DeliveryReceiptsHandler> log)
     : IMessageBatchHandler<DeliveryReceiptsPublished>
 {
     public async Task<IReadOnlyList<Deferral<DeliveryReceiptsPublished>>> HandleAsync(IReadOnlyList<DeliveryReceiptsPublished> messages, CancellationToken ct)
@@ -28,8 +29,9 @@ public sealed class DeliveryReceiptsHandler(CrmDbContext db, TimeProvider clock,
         }
         await db.Database.OpenConnectionAsync(ct);
         await using var transaction = await db.Database.BeginTransactionAsync(ct);
-        await CampaignLog.ApplyOutcomesAsync(db, outcomes, clock.GetUtcNow().UtcDateTime, ct);
+        var applied = await CampaignLog.ApplyOutcomesAsync(db, outcomes, clock.GetUtcNow().UtcDateTime, ct);
         await transaction.CommitAsync(ct);
+        metrics.CampaignMessagesCompleted(applied.Sent, applied.Failed);
         return [];
     }
 }

@@ -5,11 +5,12 @@ using Microsoft.Extensions.Options;
 using XenoCrm.Core.Data;
 using XenoCrm.Core.Ingestion;
 using XenoCrm.Core.Messaging;
+using XenoCrm.Core.Telemetry;
 
 namespace XenoCrm.Workers.Ingestion;
 
 /// <summary>Upserts customers by external id, else by email, as multi-row statements.</summary>
-public sealed class CustomersIngestionHandler(CrmDbContext db, IOptions<IngestionOptions> options) : IMessageBatchHandler<CustomersReceived>
+public sealed class CustomersIngestionHandler(CrmDbContext db, IOptions<IngestionOptions> options, CrmMetrics metrics) : IMessageBatchHandler<CustomersReceived>
 {
     public async Task<IReadOnlyList<Deferral<CustomersReceived>>> HandleAsync(IReadOnlyList<CustomersReceived> messages, CancellationToken ct)
     {
@@ -24,6 +25,8 @@ public sealed class CustomersIngestionHandler(CrmDbContext db, IOptions<Ingestio
             await using var transaction = await db.Database.BeginTransactionAsync(ct);
             await UpsertAsync(chunk, transaction.GetDbTransaction(), ct);
             await transaction.CommitAsync(ct);
+            // Each record of the chunk inserted a customer or updated one.
+            metrics.IngestionCommitted(Topics.Customers, chunk.Length);
         }
         return [];
     }

@@ -7,6 +7,7 @@ using MySqlConnector;
 using XenoCrm.Core.Data;
 using XenoCrm.Core.Ingestion;
 using XenoCrm.Core.Messaging;
+using XenoCrm.Core.Telemetry;
 
 namespace XenoCrm.Workers.Ingestion;
 
@@ -16,7 +17,7 @@ namespace XenoCrm.Workers.Ingestion;
 /// aggregate, so a re-sent order is never counted twice. Orders whose customer is not stored
 /// yet are handed back as deferrals.
 /// </summary>
-public sealed class OrdersIngestionHandler(CrmDbContext db, IOptions<IngestionOptions> options) : IMessageBatchHandler<OrdersReceived>
+public sealed class OrdersIngestionHandler(CrmDbContext db, IOptions<IngestionOptions> options, CrmMetrics metrics) : IMessageBatchHandler<OrdersReceived>
 {
     // Two workers inserting the same order race on its unique key; the loser retries its batch.
     private const int DuplicateKeyRetries = 5;
@@ -100,6 +101,8 @@ public sealed class OrdersIngestionHandler(CrmDbContext db, IOptions<IngestionOp
             await InsertOrdersAsync(resolved, dbTransaction, ct);
         }
         await transaction.CommitAsync(ct);
+        // Only the orders this transaction inserted: one stored before, or deferred, is not a row committed now.
+        metrics.IngestionCommitted(Topics.Orders, resolved.Count);
         return missing;
     }
 

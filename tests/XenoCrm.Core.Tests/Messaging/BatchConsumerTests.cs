@@ -7,6 +7,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using XenoCrm.Core.Data;
 using XenoCrm.Core.Messaging;
+using XenoCrm.Core.Telemetry;
 
 namespace XenoCrm.Core.Tests.Messaging;
 
@@ -60,6 +61,8 @@ public sealed class BatchConsumerTests : IAsyncLifetime
         var options = Options.Create(new MessagingOptions { RetryDelay = TimeSpan.FromMilliseconds(50), MaxAttempts = 3 });
         _services = new ServiceCollection()
             .AddLogging()
+            .AddMetrics()
+            .AddSingleton<CrmMetrics>()
             .AddDbContext<CrmDbContext, SqliteCrmDbContext>(o => o.UseSqlite(_database))
             .AddSingleton<IMessageBatchHandler<Note>>(_handler)
             .BuildServiceProvider();
@@ -69,7 +72,7 @@ public sealed class BatchConsumerTests : IAsyncLifetime
         }
         _bus = new InProcessBus(options);
         _consumer = new BatchConsumer<Note>(new BatchConsumerSettings(Topic, 100, 1000), n => n.Count, _bus, _bus,
-            _services.GetRequiredService<IServiceScopeFactory>(), options, NullLogger<BatchConsumer<Note>>.Instance);
+            _services.GetRequiredService<IServiceScopeFactory>(), options, _services.GetRequiredService<CrmMetrics>(), NullLogger<BatchConsumer<Note>>.Instance);
     }
 
     public async Task DisposeAsync()

@@ -19,6 +19,7 @@ public sealed class AnonymousAccessTests(DevelopmentSignInFixture fixture) : ICl
         ["/account/denied"] = "where refused sign-ins land",
         ["/health/live"] = "the liveness probe of load balancers and orchestrators",
         ["/health/ready"] = "the readiness probe: each dependency's name and status, no configuration",
+        ["/metrics"] = "Prometheus' scrape: counts, durations and queue depths, no configuration",
         ["/error"] = "the exception handler's page, for whoever hit the error",
         ["/status/{code:int}"] = "the status-code page (404 and friends), for whoever hit the status",
     };
