@@ -56,14 +56,17 @@ public sealed class BatchConsumerTests : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        _database = new SqliteConnection("Data Source=:memory:");
+        // A shared in-memory database, kept alive by this connection: each context opens its own, because the
+        // consumer writes while the test reads, and one SQLite connection must not serve two at once.
+        var connectionString = $"Data Source=file:notes-{Guid.NewGuid():N}?mode=memory&cache=shared";
+        _database = new SqliteConnection(connectionString);
         await _database.OpenAsync();
         var options = Options.Create(new MessagingOptions { RetryDelay = TimeSpan.FromMilliseconds(50), MaxAttempts = 3 });
         _services = new ServiceCollection()
             .AddLogging()
             .AddMetrics()
             .AddSingleton<CrmMetrics>()
-            .AddDbContext<CrmDbContext, SqliteCrmDbContext>(o => o.UseSqlite(_database))
+            .AddDbContext<CrmDbContext, SqliteCrmDbContext>(o => o.UseSqlite(connectionString))
             .AddSingleton<IMessageBatchHandler<Note>>(_handler)
             .BuildServiceProvider();
         await using (var scope = _services.CreateAsyncScope())
