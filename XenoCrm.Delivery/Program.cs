@@ -14,7 +14,6 @@ builder.AddCrmTelemetry();
 builder.AddDeliveryService();
 builder.AddDeliveryApi();
 builder.Services.AddProblemDetails();
-builder.Services.AddHealthChecks();
 
 var app = builder.Build();
 app.UseExceptionHandler();

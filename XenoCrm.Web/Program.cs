@@ -30,7 +30,6 @@ builder.AddApiReference();
 builder.AddCrmPages();
 builder.Services.AddProblemDetails();
 builder.Services.AddExceptionHandler<DatabaseUnavailableHandler>();
-builder.Services.AddHealthChecks();
 
 var app = builder.Build();
 if (command is not null)

@@ -18,7 +18,6 @@ builder.AddCrmDatabase();
 builder.AddMessageBus();
 builder.AddCrmTelemetry();
 builder.AddXenoWorkers();
-builder.Services.AddHealthChecks();
 
 var app = builder.Build();
 app.MapCrmHealthChecks();
