@@ -16,7 +16,7 @@ public enum CampaignStatus
 /// <summary>
 /// A message to a segment. The counters <see cref="Sent"/>, <see cref="Failed"/> and <see cref="Skipped"/>
 /// move in the same transaction as the <c>communication_log</c> rows they count, so they always equal
-/// the rows; pending is what is left of <see cref="AudienceSize"/>.
+/// the rows; pending is what is left of <see cref="AudienceSize"/> (<c>CampaignStatistics.Summary.Pending</c>).
 /// </summary>
 public class Campaign
 {
@@ -64,8 +64,6 @@ public class Campaign
     public required string CreatedBy { get; set; }
     public DateTime CreatedAt { get; set; }
     public DateTime UpdatedAt { get; set; }
-
-    public int Pending => AudienceSize is { } size ? size - Sent - Failed - Skipped : 0;
 }
 
 public sealed class CampaignConfiguration : IEntityTypeConfiguration<Campaign>
@@ -78,7 +76,6 @@ public sealed class CampaignConfiguration : IEntityTypeConfiguration<Campaign>
         builder.Property(c => c.Template).HasMaxLength(Campaign.TemplateMaxLength);
         builder.Property(c => c.TimeZone).HasMaxLength(100);
         builder.Property(c => c.CreatedBy).HasMaxLength(254);
-        builder.Ignore(c => c.Pending);
         // Deleting a segment that only finished campaigns used keeps their history (the snapshot);
         // the API refuses to delete one that a scheduled or sending campaign still needs.
         builder.HasOne(c => c.Segment).WithMany().HasForeignKey(c => c.SegmentId).OnDelete(DeleteBehavior.SetNull);

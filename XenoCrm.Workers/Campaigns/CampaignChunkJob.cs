@@ -52,18 +52,14 @@ public sealed class CampaignChunkJob(CrmDbContext db, IDeliveryGateway delivery,
         var unrenderable = new List<MessageOutcome>();
         foreach (var recipient in recipients)
         {
-            try
+            var (body, failure) = Render(parsed, recipient.Customer);
+            if (body is null)
             {
-                var body = parsed.Template is { } template
-                    ? template.Render(recipient.Customer)
-                    : throw new TemplateRenderException(parsed.Errors[0].Message);
-                messages.Add(new OutboundMessage(DeliveryMessageId.Format(recipient.LogId, attempt), recipient.Customer.Email, body));
-                rendered.Add((recipient.LogId, body));
+                unrenderable.Add(new MessageOutcome(recipient.LogId, attempt, DeliveryOutcome.Failed, $"Template: {failure}"));
+                continue;
             }
-            catch (TemplateRenderException ex)
-            {
-                unrenderable.Add(new MessageOutcome(recipient.LogId, attempt, DeliveryOutcome.Failed, $"Template: {ex.Message}"));
-            }
+            messages.Add(new OutboundMessage(DeliveryMessageId.Format(recipient.LogId, attempt), recipient.Customer.Email, body));
+            rendered.Add((recipient.LogId, body));
         }
 
         var now = clock.GetUtcNow().UtcDateTime;
@@ -86,6 +82,23 @@ public sealed class CampaignChunkJob(CrmDbContext db, IDeliveryGateway delivery,
             await transaction.CommitAsync(ct);
             metrics.CampaignMessagesCompleted(applied.Sent, applied.Failed);
             log.LogWarning("Campaign {CampaignId} chunk {Chunk}: {Count} messages could not be rendered", campaignId, chunk, unrenderable.Count);
+        }
+    }
+
+    private static (string? Body, string? Failure) Render(TemplateParseResult parsed, TemplateCustomer customer)
+    {
+        // Templates are checked when saved; a parse error here means the checks changed since, and every message fails with it.
+        if (!parsed.Succeeded)
+        {
+            return (null, parsed.Errors[0].Message);
+        }
+        try
+        {
+            return (parsed.Template.Render(customer), null);
+        }
+        catch (TemplateRenderException ex)
+        {
+            return (null, ex.Message);
         }
     }
 }

@@ -135,8 +135,7 @@ public sealed class CampaignSendTests(SharedServers servers)
 
         // What a start job leaves when its process dies right after committing the snapshot: a sending
         // campaign with its audience in the log, all Pending, and no chunk job anywhere.
-        var options = new DbContextOptionsBuilder<MySqlCrmDbContext>().UseMySql(stack.CrmConnectionString, new MySqlServerVersion(new Version(8, 0, 36))).Options;
-        await using (var db = new MySqlCrmDbContext(options))
+        await using (var db = OpenDatabase(stack))
         {
             var startedAt = DateTime.UtcNow;
             await db.Campaigns.Where(c => c.Id == campaignId)
@@ -211,10 +210,12 @@ public sealed class CampaignSendTests(SharedServers servers)
 
     private static async Task<List<long>> LogIdsAsync(DistributedDeployment stack, long campaignId)
     {
-        var options = new DbContextOptionsBuilder<MySqlCrmDbContext>().UseMySql(stack.CrmConnectionString, new MySqlServerVersion(new Version(8, 0, 36))).Options;
-        await using var db = new MySqlCrmDbContext(options);
+        await using var db = OpenDatabase(stack);
         return await db.CommunicationLog.Where(l => l.CampaignId == campaignId).Select(l => l.Id).ToListAsync();
     }
+
+    private static MySqlCrmDbContext OpenDatabase(DistributedDeployment stack) =>
+        new(new DbContextOptionsBuilder<MySqlCrmDbContext>().UseMySql(stack.CrmConnectionString, new MySqlServerVersion(new Version(8, 0, 36))).Options);
 
     /// <summary>Waits until the receipts queue has no ready message, then a little longer for the batch in hand to commit.</summary>
     private static async Task WaitForReceiptsQueueDrainedAsync(DistributedDeployment stack)
