@@ -44,7 +44,24 @@ fi
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 
 # A test that hangs is reported by name (and its process killed) instead of holding the run forever.
+# The test projects run in parallel and their output interleaves, so the log is kept and, when the run
+# fails, the failures are repeated at the end where a truncated CI log still shows them.
+log=$(mktemp -t xenocrm-test.XXXXXX)
+set +e
 dotnet test XenoCrm.sln -c Release \
   --logger "console;verbosity=normal" \
   --blame-hang-timeout 10m --blame-hang-dump-type none \
-  "$@"
+  "$@" 2>&1 | tee "$log"
+status=${PIPESTATUS[0]}
+set -e
+
+if ((status != 0)); then
+  echo
+  echo "=== dotnet test failed (exit $status); failures and errors from the log above ==="
+  grep -E -A40 '^\s+Failed [A-Za-z]|error [A-Z]+[0-9]+:|The active test run was aborted|Test host process crashed' "$log" \
+    | grep -v -E '^\s+Passed ' | head -400 || true
+  echo "=== per-project results ==="
+  grep -E -B1 -A4 '^(Test Run (Successful|Failed|Aborted))' "$log" || true
+fi
+rm -f "$log"
+exit "$status"
