@@ -41,7 +41,16 @@ public sealed class BrowserSession : IAsyncDisposable
                 _failedResources.Enqueue($"{response.Status} {response.Url}");
             }
         };
-        page.RequestFailed += (_, request) => _failedResources.Enqueue($"{request.Failure} {request.Url}");
+        page.RequestFailed += (_, request) =>
+        {
+            // ERR_ABORTED is the browser cancelling a load itself, because the page navigated away (a click that
+            // leaves while scripts or a poll are still loading, which a busy machine makes likely), not a resource
+            // that failed: a missing one answers 404 above, and a refused one is a console CSP error.
+            if (request.Failure != "net::ERR_ABORTED")
+            {
+                _failedResources.Enqueue($"{request.Failure} {request.Url}");
+            }
+        };
     }
 
     public IBrowserContext Context { get; }
