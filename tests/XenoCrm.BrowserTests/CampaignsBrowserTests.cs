@@ -191,12 +191,15 @@ public sealed class CampaignsBrowserTests(EmbeddedCrm crm, ITestOutputHelper out
 
     private static ILocator Field(IPage page, string name) => page.Locator($"#campaign-header [data-field='{name}']");
 
-    /// <summary>Waits, on the campaign's page, for the attempt to complete with its bar at 100 %, then reads its numbers.</summary>
+    /// <summary>Waits, on the campaign's page, for the attempt to complete with its bar at 100 % on the page as the server renders a finished send, then reads its numbers.</summary>
     private static async Task<Numbers> WaitForCompletionAsync(IPage page, int attempt)
     {
         var timeout = new LocatorAssertionsToHaveTextOptions { Timeout = (float)_sendTimeout.TotalMilliseconds };
         await Expect(Field(page, "attempt")).ToHaveTextAsync(attempt.ToString(CultureInfo.InvariantCulture), timeout);
         await Expect(page.Locator("#campaign-status")).ToHaveTextAsync("Completed", timeout);
+        // Polling shows "Completed" first, then reloads the page for the actions, failures and log of a finished
+        // send; acting before that reload would race it. Only the reloaded page has no cancel confirmation.
+        await Expect(page.Locator("#confirm-cancel")).ToHaveCountAsync(0, new() { Timeout = timeout.Timeout });
         await Expect(Field(page, "percent")).ToHaveTextAsync("100%");
         await Expect(page.Locator("#campaign-header progress")).ToHaveAttributeAsync("value", "100");
         return await NumbersAsync(page.Locator("#campaign-header"));
