@@ -58,10 +58,11 @@ set -e
 if ((status != 0)); then
   echo
   echo "=== dotnet test failed (exit $status); failures and errors from the log above ==="
-  grep -E -A40 '^\s+Failed [A-Za-z]|error [A-Z]+[0-9]+:|The active test run was aborted|Test host process crashed' "$log" \
-    | grep -v -E '^\s+Passed ' | head -400 || true
+  # Each failure's block (message and stack trace) runs to the next blank line.
+  awk '/^ +Failed [A-Za-z]|error [A-Z]+[0-9]+:|The active test run was aborted|Test host process crashed/ { n = 60 }
+       n > 0 { print; if ($0 ~ /^[[:space:]]*$/) n = 0; else n-- }' "$log" | head -600
   echo "=== per-project results ==="
-  grep -E -B1 -A4 '^(Test Run (Successful|Failed|Aborted))' "$log" || true
+  grep -E -A3 '^Test Run (Successful|Failed|Aborted)' "$log" || true
 fi
 rm -f "$log"
 exit "$status"
