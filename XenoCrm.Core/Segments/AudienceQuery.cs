@@ -30,31 +30,5 @@ public sealed class AudienceQuery(CrmDbContext db, TimeProvider clock, IOptions<
 
     public Task<int> CountAsync(RuleGroup tree, CancellationToken ct) => db.Customers.Where(Compile(tree)).CountAsync(ct);
 
-    /// <summary>How many trees one query counts; bounds the statement's size and its parameters.</summary>
-    public const int TreesPerScan = 25;
-
-    /// <summary>
-    /// Each tree's count, in order, from one scan of customers per <see cref="TreesPerScan"/> trees
-    /// (<c>COUNT(CASE WHEN … THEN 1 END)</c> per tree) rather than a scan per tree: a list of saved
-    /// segments at a million customers costs about one scan instead of one apiece.
-    /// </summary>
-    public async Task<IReadOnlyList<int>> CountEachAsync(IReadOnlyList<RuleGroup> trees, CancellationToken ct)
-    {
-        ArgumentNullException.ThrowIfNull(trees);
-        var counts = new List<int>(trees.Count);
-        foreach (var chunk in trees.Chunk(TreesPerScan))
-        {
-            var group = Expression.Parameter(typeof(IGrouping<int, Customer>), "g");
-            var countEach = Expression.Lambda<Func<IGrouping<int, Customer>, int[]>>(
-                Expression.NewArrayInit(typeof(int), chunk.Select(tree =>
-                    Expression.Call(typeof(Enumerable), nameof(Enumerable.Count), [typeof(Customer)], group, Compile(tree)))),
-                group);
-            // Grouping by a constant is EF's way to several aggregates in one SELECT; no customers, no group.
-            var scanned = await db.Customers.AsNoTracking().GroupBy(c => 1).Select(countEach).SingleOrDefaultAsync(ct);
-            counts.AddRange(scanned ?? new int[chunk.Length]);
-        }
-        return counts;
-    }
-
     private Expression<Func<Customer, bool>> Compile(RuleGroup tree) => SegmentCompiler.Compile(tree, clock.GetUtcNow().UtcDateTime, db.Provider);
 }

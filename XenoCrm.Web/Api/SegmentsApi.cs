@@ -54,10 +54,13 @@ public static class SegmentsApi
         group.MapGet("/", async Task<Ok<List<SegmentSummary>>> (CrmDbContext db, AudienceQuery audience, CancellationToken ct) =>
             {
                 var segments = await db.Segments.AsNoTracking().OrderBy(s => s.Name).ToListAsync(ct);
-                var sizes = await audience.CountEachAsync([.. segments.Select(s => SegmentRulesJson.Read(s.Rules))], ct);
-                return TypedResults.Ok(segments
-                    .Select((s, i) => new SegmentSummary(s.Id, s.Name, sizes[i], s.UpdatedAt, s.UpdatedBy))
-                    .ToList());
+                var summaries = new List<SegmentSummary>(segments.Count);
+                foreach (var segment in segments)
+                {
+                    var size = await audience.CountAsync(SegmentRulesJson.Read(segment.Rules), ct);
+                    summaries.Add(new SegmentSummary(segment.Id, segment.Name, size, segment.UpdatedAt, segment.UpdatedBy));
+                }
+                return TypedResults.Ok(summaries);
             })
             .WithName("ListSegments")
             .WithSummary("Every saved segment by name, with its current size.");

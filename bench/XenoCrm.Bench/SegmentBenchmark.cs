@@ -19,9 +19,6 @@ public sealed class SegmentBenchmark
 {
     private const string Web = "XenoCrm.Web";
     private const string PreviewPath = "api/v1/segments/preview";
-    private const string SegmentsPath = "api/v1/segments";
-    // Each round lists the saved segments once and fetches each of them once.
-    private const int SavedListRounds = 5;
     // A relative-time rule ("in the last 90 days") can move a customer across its bound between the two counts.
     private const int CountAttempts = 3;
     private static readonly TimeSpan _startTimeout = TimeSpan.FromSeconds(90);
@@ -73,14 +70,12 @@ public sealed class SegmentBenchmark
         await using var _ = web;
         using var __ = http;
         var results = new List<TreeResult>();
-        SavedListResult savedList;
         try
         {
             foreach (var tree in SegmentTrees.All(DateTime.UtcNow))
             {
                 results.Add(await run.MeasureAsync(tree, http, connection));
             }
-            savedList = await run.MeasureSavedListAsync(results, http);
         }
         catch (Exception) when (!ct.IsCancellationRequested)
         {
@@ -91,7 +86,7 @@ public sealed class SegmentBenchmark
         var machine = $"{Environment.ProcessorCount} cores, {RuntimeInformation.OSDescription}, " +
             $"load average {loadAverageAtStart} at start and {BenchMachine.LoadAverage()} at the end, " +
             $"MariaDB {await ScalarAsync(connection, "SELECT VERSION()")} (buffer pool {settings.BufferPoolSize}), commit {BenchMachine.GitCommit()}";
-        return new SegmentReport(settings, startedAt, machine, customers, seeded, results, savedList, web.PeakRssBytes());
+        return new SegmentReport(settings, startedAt, machine, customers, seeded, results, web.PeakRssBytes());
     }
 
     private async Task<TimeSpan> SeedAsync(Dictionary<string, string?> environment)
@@ -184,78 +179,6 @@ public sealed class SegmentBenchmark
             $"  {tree.Name}: preview {previewCount:N0}, SQL {sqlCount:N0}{(result.CountsMatch ? "" : " — MISMATCH")}; " +
             $"p50/p95 preview {result.PreviewP50:0.0}/{result.PreviewP95:0.0} ms, SQL {result.SqlP50:0.0}/{result.SqlP95:0.0} ms");
         return result;
-    }
-
-    /// <summary>
-    /// Saves every tree as a segment, then times the list of saved segments with their sizes
-    /// (<c>GET /api/v1/segments</c>, every size from one scan) beside fetching each segment on its own
-    /// (<c>GET /api/v1/segments/{id}</c>, a scan apiece, which is what listing them cost before), in turns.
-    /// </summary>
-    private async Task<SavedListResult> MeasureSavedListAsync(IReadOnlyList<TreeResult> trees, HttpClient http)
-    {
-        var ids = new List<long>();
-        foreach (var t in trees)
-        {
-            var saved = await SendAsync(http, HttpMethod.Post, SegmentsPath, new JsonObject { ["name"] = t.Tree.Name, ["rules"] = t.Tree.Rules.DeepClone() });
-            ids.Add(saved.RootElement.GetProperty("id").GetInt64());
-        }
-
-        async Task<long[]> List()
-        {
-            using var listed = await SendAsync(http, HttpMethod.Get, SegmentsPath, body: null);
-            var sizes = listed.RootElement.EnumerateArray().ToDictionary(s => s.GetProperty("id").GetInt64(), s => s.GetProperty("size").GetInt64());
-            return [.. ids.Select(id => sizes[id])];
-        }
-
-        async Task<long[]> EachOnItsOwn()
-        {
-            var sizes = new long[ids.Count];
-            for (var i = 0; i < ids.Count; i++)
-            {
-                using var one = await SendAsync(http, HttpMethod.Get, $"{SegmentsPath}/{ids[i]}", body: null);
-                sizes[i] = one.RootElement.GetProperty("size").GetInt64();
-            }
-            return sizes;
-        }
-
-        await List();
-        await EachOnItsOwn();
-        var listMs = new List<double>(SavedListRounds);
-        var eachMs = new List<double>(SavedListRounds);
-        var sizesAgree = true;
-        for (var round = 0; round < SavedListRounds; round++)
-        {
-            var started = Stopwatch.GetTimestamp();
-            var fromList = await List();
-            listMs.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
-            started = Stopwatch.GetTimestamp();
-            var fromEach = await EachOnItsOwn();
-            eachMs.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
-            sizesAgree &= fromList.SequenceEqual(fromEach);
-        }
-
-        var result = new SavedListResult(ids.Count, listMs, eachMs, sizesAgree);
-        _log.WriteLine(
-            $"  {ids.Count} saved segments: list p50 {result.ListP50:0.0} ms, each on its own p50 {result.EachP50:0.0} ms" +
-            $"{(sizesAgree ? "" : " — SIZES DIFFER")}");
-        return result;
-    }
-
-    private async Task<JsonDocument> SendAsync(HttpClient http, HttpMethod method, string path, JsonObject? body)
-    {
-        using var request = new HttpRequestMessage(method, path);
-        if (body is not null)
-        {
-            request.Content = new ByteArrayContent(JsonSerializer.SerializeToUtf8Bytes(body));
-            request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
-        }
-        using var response = await http.SendAsync(request, _ct);
-        var text = await response.Content.ReadAsStringAsync(_ct);
-        if (!response.IsSuccessStatusCode)
-        {
-            throw new InvalidOperationException($"{method} /{path} answered {(int)response.StatusCode}: {text}");
-        }
-        return JsonDocument.Parse(text);
     }
 
     private async Task<long> PreviewAsync(HttpClient http, byte[] body, SegmentTree tree)

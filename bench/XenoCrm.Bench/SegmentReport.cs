@@ -21,20 +21,12 @@ public sealed record TreeResult(
     public double Ratio => PreviewP95 / Math.Max(SqlP95, 1e-6);
 
     /// <summary>Nearest-rank percentile, as <see cref="LoadResult"/> takes it.</summary>
-    internal static double Percentile(IReadOnlyList<double> values, double percent)
+    private static double Percentile(IReadOnlyList<double> values, double percent)
     {
         var sorted = values.Order().ToArray();
         var rank = (int)Math.Ceiling(percent / 100 * sorted.Length);
         return sorted[Math.Clamp(rank - 1, 0, sorted.Length - 1)];
     }
-}
-
-/// <summary>The saved segments listed with their sizes, beside each fetched on its own, per round.</summary>
-public sealed record SavedListResult(int Segments, IReadOnlyList<double> ListMilliseconds, IReadOnlyList<double> EachMilliseconds, bool SizesAgree)
-{
-    public double ListP50 => TreeResult.Percentile(ListMilliseconds, 50);
-
-    public double EachP50 => TreeResult.Percentile(EachMilliseconds, 50);
 }
 
 public sealed record SegmentReport(
@@ -44,7 +36,6 @@ public sealed record SegmentReport(
     long Customers,
     TimeSpan Seeding,
     IReadOnlyList<TreeResult> Trees,
-    SavedListResult SavedList,
     long WebPeakRssBytes)
 {
     public const double P95TargetMilliseconds = 300;
@@ -82,13 +73,6 @@ public sealed record SegmentReport(
 
         md.Append(CultureInfo.InvariantCulture, $"\nCounts: {(AllCountsMatch ? "every tree's preview count equals its hand-written SQL count" : "**MISMATCH** (see the table)")}. ");
         md.Append(CultureInfo.InvariantCulture, $"Peak RSS of Web: {(WebPeakRssBytes / (double)Megabyte).ToString("0", CultureInfo.InvariantCulture)} MB.\n\n");
-        var l = SavedList;
-        md.Append(CultureInfo.InvariantCulture,
-            $"**Saved segments with their sizes.** The {l.Segments} trees saved as segments; {l.ListMilliseconds.Count} rounds, each listing them ");
-        md.Append("(`GET /api/v1/segments`, every size from one scan) and then fetching each on its own (`GET /api/v1/segments/{id}`, a scan apiece).\n\n");
-        md.Append("| saved segments | list p50 | each on its own, p50 of the sum | each ÷ list | sizes agree |\n|--:|--:|--:|--:|---|\n");
-        md.Append(CultureInfo.InvariantCulture,
-            $"| {l.Segments} | {Ms(l.ListP50)} | {Ms(l.EachP50)} | {(l.EachP50 / Math.Max(l.ListP50, 1e-6)).ToString("0.00", CultureInfo.InvariantCulture)}× | {Met(l.SizesAgree)} |\n\n");
         md.Append("## Trees\n\n");
         foreach (var t in Trees)
         {

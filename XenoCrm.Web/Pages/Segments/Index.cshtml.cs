@@ -7,7 +7,7 @@ namespace XenoCrm.Web.Pages.Segments;
 
 public sealed class IndexModel(CrmDbContext db, AudienceQuery audience) : PageModel
 {
-    /// <summary>Listed segments are counted as the page renders (a scan per <see cref="AudienceQuery.TreesPerScan"/>), so the list stops here.</summary>
+    /// <summary>Each listed segment is counted as the page renders, one query apiece, so the list stops here.</summary>
     public const int MaxListed = 100;
 
     public sealed record SegmentRow(long Id, string Name, int Size, DateTime UpdatedAt, string UpdatedBy);
@@ -24,8 +24,12 @@ public sealed class IndexModel(CrmDbContext db, AudienceQuery audience) : PageMo
             .Select(s => new { s.Id, s.Name, s.Rules, s.UpdatedAt, s.UpdatedBy })
             .ToListAsync(ct);
         MoreThanListed = saved.Count > MaxListed;
-        var listed = saved.Take(MaxListed).ToList();
-        var sizes = await audience.CountEachAsync([.. listed.Select(s => SegmentRulesJson.Read(s.Rules))], ct);
-        Segments = [.. listed.Select((s, i) => new SegmentRow(s.Id, s.Name, sizes[i], s.UpdatedAt, s.UpdatedBy))];
+        var rows = new List<SegmentRow>();
+        // One at a time: a DbContext runs one query at once.
+        foreach (var s in saved.Take(MaxListed))
+        {
+            rows.Add(new SegmentRow(s.Id, s.Name, await audience.CountAsync(SegmentRulesJson.Read(s.Rules), ct), s.UpdatedAt, s.UpdatedBy));
+        }
+        Segments = rows;
     }
 }

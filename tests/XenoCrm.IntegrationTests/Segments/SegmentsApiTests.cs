@@ -117,7 +117,6 @@ public sealed class SegmentsApiTests(SharedServers servers)
         {
             var items = (await ReadJsonAsync(list, HttpStatusCode.OK)).EnumerateArray().ToList();
             Assert.Equal(["Delhi", "Everyone in Pune"], items.Select(s => s.GetProperty("name").GetString()));
-            // Every size comes from one scan; each must land on its own segment.
             Assert.Equal(await stack.ScalarAsync("SELECT COUNT(*) FROM customers WHERE city = 'Delhi'"), items[0].GetProperty("size").GetInt64());
             Assert.Equal(await stack.ScalarAsync("SELECT COUNT(*) FROM customers WHERE city = 'Pune'"), items[1].GetProperty("size").GetInt64());
             Assert.All(items, s => Assert.Equal("tests", s.GetProperty("updatedBy").GetString()));
