@@ -12,7 +12,7 @@ namespace XenoCrm.Core.Segments;
 /// <para>
 /// Every condition is two-valued (never SQL NULL), so NOT on a group means exactly "not this":
 /// a missing value fails every test but "not equals". Text tests ignore ASCII case on every
-/// provider: patterns are LIKE with escaped wildcards; equality is <c>=</c> on MySQL, whose
+/// provider: patterns are LIKE with escaped wildcards; equality is <c>=</c> (a list, <c>IN</c>) on MySQL, whose
 /// case-insensitive collation lets it use the column's index, and LIKE on SQLite, whose
 /// <c>=</c> would compare case. Dates are UTC days.
 /// </para>
@@ -80,6 +80,8 @@ public static class SegmentCompiler
                 return s => s == null || s == "";
             case (Operators.IsNotEmpty, _):
                 return s => s != null && s != "";
+            case (Operators.In, TextListValue list) when provider == CrmDatabaseProvider.MySql:
+                return OneOf(list.Texts);
             case (Operators.In, TextListValue list):
                 return list.Texts.Select(Equal).Aggregate((left, right) => Or(left, right));
             case (_, TextValue { Text: var text }):
@@ -96,6 +98,25 @@ public static class SegmentCompiler
             default:
                 throw Unexpected(rule);
         }
+    }
+
+    /// <summary>
+    /// <c>s IN (@p0, @p1, …)</c>: an array built of captured values, each of which EF sends as a parameter. One
+    /// IN costs MySQL a lookup in a sorted list per row where ORed equalities cost a comparison apiece.
+    /// </summary>
+    private static Expression<Func<string?, bool>> OneOf(IEnumerable<string> texts)
+    {
+        var s = Expression.Parameter(typeof(string), "s");
+        var values = Expression.NewArrayInit(typeof(string), texts.Select(Captured));
+        var contains = Expression.Call(typeof(Enumerable), nameof(Enumerable.Contains), [typeof(string)], values, s);
+        return Expression.Lambda<Func<string?, bool>>(
+            Expression.AndAlso(Expression.NotEqual(s, Expression.Constant(null, typeof(string))), contains), s);
+    }
+
+    private static Expression Captured(string text)
+    {
+        Expression<Func<string>> value = () => text;
+        return value.Body;
     }
 
     /// <summary>The part of the email after its one @, tested as a pattern on the whole email.</summary>
