@@ -1,0 +1,28 @@
+// The segments list: each size is counted after the page renders, one request at a time from the top,
+// so that a long list over a large customer base shows at once and fills in.
+(() => {
+    "use strict";
+
+    const cells = [...document.querySelectorAll("#segments .segment-size[data-size-url]")];
+
+    async function count(cell) {
+        try {
+            const response = await fetch(cell.dataset.sizeUrl, { headers: { Accept: "application/json" }, credentials: "same-origin" });
+            if (!response.ok) {
+                throw new Error(`The count answered ${response.status}.`);
+            }
+            cell.textContent = (await response.json()).text;
+        } catch {
+            cell.textContent = "—";
+            cell.title = "The size could not be counted; reload the page to try again.";
+        } finally {
+            cell.removeAttribute("aria-busy");
+        }
+    }
+
+    (async () => {
+        for (const cell of cells) {
+            await count(cell);
+        }
+    })();
+})();
