@@ -13,6 +13,10 @@ public static class SecurityHeaders
     /// </summary>
     public static IApplicationBuilder UseSecurityHeaders(this IApplicationBuilder app) => app.Use((http, next) =>
     {
+        // Decided now: inside the dashboard's branch the path has moved to PathBase, and /hangfire reads as "/".
+        var policy = http.Request.Path.StartsWithSegments("/hangfire")
+            ? "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
+            : ContentSecurityPolicy;
         // Set as the response starts: the exception handler clears headers set earlier.
         http.Response.OnStarting(() =>
         {
@@ -20,9 +24,7 @@ public static class SecurityHeaders
             headers.XContentTypeOptions = "nosniff";
             headers.XFrameOptions = "DENY";
             headers["Referrer-Policy"] = "strict-origin-when-cross-origin";
-            headers.ContentSecurityPolicy = http.Request.Path.StartsWithSegments("/hangfire")
-                ? "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
-                : ContentSecurityPolicy;
+            headers.ContentSecurityPolicy = policy;
             return Task.CompletedTask;
         });
         return next(http);
