@@ -9,7 +9,7 @@ namespace XenoCrm.BrowserTests;
 /// <summary>
 /// One test's browser: a fresh context (no cookies) and page, a full-page screenshot per step, and a
 /// record of what must never happen on these pages: a JavaScript dialog, an uncaught script error,
-/// a sub-resource (style, script) that failed to load.
+/// a sub-resource (style, script) that failed to load, a Content-Security-Policy refusal.
 /// </summary>
 public sealed class BrowserSession : IAsyncDisposable
 {
@@ -19,6 +19,7 @@ public sealed class BrowserSession : IAsyncDisposable
     private readonly ConcurrentQueue<string> _dialogs = new();
     private readonly ConcurrentQueue<string> _scriptErrors = new();
     private readonly ConcurrentQueue<string> _failedResources = new();
+    private readonly ConcurrentQueue<string> _cspViolations = new();
     private int _step;
 
     private BrowserSession(EmbeddedCrm crm, string test, ITestOutputHelper output, IBrowserContext context, IPage page)
@@ -34,6 +35,14 @@ public sealed class BrowserSession : IAsyncDisposable
             _ = dialog.DismissAsync();
         };
         page.PageError += (_, error) => _scriptErrors.Enqueue($"{page.Url}: {error}");
+        // CSP refusals show up in the console only.
+        page.Console += (_, message) =>
+        {
+            if (message.Text.Contains("Content Security Policy", StringComparison.OrdinalIgnoreCase))
+            {
+                _cspViolations.Enqueue($"{message.Location} (page {page.Url}): {message.Text}");
+            }
+        };
         page.Response += (_, response) =>
         {
             if (!response.Request.IsNavigationRequest && response.Status >= 400)
@@ -108,6 +117,15 @@ public sealed class BrowserSession : IAsyncDisposable
         await Expect(Page.Locator("#signed-in-name")).ToHaveTextAsync(email);
     }
 
+    /// <summary>Creates an API key on the settings page, as an admin, and returns it (shown once).</summary>
+    public async Task<string> CreateApiKeyAsync(string name)
+    {
+        await Page.GotoAsync("/settings/apikeys");
+        await Page.GetByLabel("Name", new() { Exact = true }).FillAsync(name);
+        await Page.GetByRole(AriaRole.Button, new() { Name = "Create key", Exact = true }).ClickAsync();
+        return await Page.GetByLabel("The new API key").InputValueAsync();
+    }
+
     /// <summary>The main navigation bar's links, by their visible names.</summary>
     public ILocator NavLink(string name) =>
         Page.GetByRole(AriaRole.Navigation, new() { Name = "Main" }).GetByRole(AriaRole.Link, new() { Name = name, Exact = true });
@@ -118,6 +136,7 @@ public sealed class BrowserSession : IAsyncDisposable
         Assert.True(_dialogs.IsEmpty, $"A JavaScript dialog opened (a script ran that should not have): {string.Join("; ", _dialogs)}");
         Assert.True(_scriptErrors.IsEmpty, $"Uncaught script errors: {string.Join("; ", _scriptErrors)}");
         Assert.True(_failedResources.IsEmpty, $"Resources that did not load: {string.Join("; ", _failedResources)}");
+        Assert.True(_cspViolations.IsEmpty, $"Content Security Policy violations: {string.Join("; ", _cspViolations)}");
     }
 
     /// <summary>Runs a test's steps; on failure saves a screenshot of where it stopped and adds the app's output to the message.</summary>
