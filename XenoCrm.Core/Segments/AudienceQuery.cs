@@ -30,5 +30,12 @@ public sealed class AudienceQuery(CrmDbContext db, TimeProvider clock, IOptions<
 
     public Task<int> CountAsync(RuleGroup tree, CancellationToken ct) => db.Customers.Where(Compile(tree)).CountAsync(ct);
 
+    /// <summary>A saved segment's size now, or null when no segment has that id.</summary>
+    public async Task<int?> CountSavedAsync(long segmentId, CancellationToken ct)
+    {
+        var rules = await db.Segments.AsNoTracking().Where(s => s.Id == segmentId).Select(s => s.Rules).SingleOrDefaultAsync(ct);
+        return rules is null ? null : await CountAsync(SegmentRulesJson.Read(rules), ct);
+    }
+
     private Expression<Func<Customer, bool>> Compile(RuleGroup tree) => SegmentCompiler.Compile(tree, clock.GetUtcNow().UtcDateTime, db.Provider);
 }

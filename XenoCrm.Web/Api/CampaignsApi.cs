@@ -77,9 +77,7 @@ public static class CampaignsApi
                     return refused!;
                 }
                 var result = await commands.UpdateAsync(id, new(body.Name, body.SegmentId, body.Template), ct);
-                return result.Outcome == CampaignCommands.Outcome.Done
-                    ? TypedResults.Ok((await CampaignStatistics.DetailAsync(db, id, ct))!)
-                    : ToProblem(result, id);
+                return await DetailOrProblemAsync(result, db, id, ct);
             })
             .WithName("UpdateCampaign")
             .WithSummary("Replace a draft's or scheduled campaign's name, segment and template.");
@@ -106,9 +104,7 @@ public static class CampaignsApi
                     body = read;
                 }
                 var result = await commands.SendAsync(id, body.At?.UtcDateTime, body.TimeZone, ct);
-                return result.Outcome == CampaignCommands.Outcome.Done
-                    ? TypedResults.Ok((await CampaignStatistics.DetailAsync(db, id, ct))!)
-                    : ToProblem(result, id);
+                return await DetailOrProblemAsync(result, db, id, ct);
             })
             .WithName("SendCampaign")
             .WithSummary("Send now (no body), or schedule with {\"at\": \"2026-12-01T09:00:00+05:30\", \"timeZone\": \"Asia/Kolkata\"}.");
@@ -117,7 +113,7 @@ public static class CampaignsApi
                 CampaignCommands commands, CrmDbContext db, long id, CancellationToken ct) =>
             {
                 var result = await commands.CancelAsync(id, ct);
-                return result.Outcome == CampaignCommands.Outcome.Done ? TypedResults.Ok((await CampaignStatistics.DetailAsync(db, id, ct))!) : ToProblem(result, id);
+                return await DetailOrProblemAsync(result, db, id, ct);
             })
             .WithName("CancelCampaign")
             .WithSummary("Cancel a scheduled or sending campaign; recipients not yet handed to Delivery end Skipped.");
@@ -126,7 +122,7 @@ public static class CampaignsApi
                 CampaignCommands commands, CrmDbContext db, long id, CancellationToken ct) =>
             {
                 var result = await commands.RetryFailedAsync(id, ct);
-                return result.Outcome == CampaignCommands.Outcome.Done ? TypedResults.Ok((await CampaignStatistics.DetailAsync(db, id, ct))!) : ToProblem(result, id);
+                return await DetailOrProblemAsync(result, db, id, ct);
             })
             .WithName("RetryFailedCampaignMessages")
             .WithSummary("Resend only the failed recipients of a completed campaign, as its next attempt.");
@@ -204,6 +200,13 @@ public static class CampaignsApi
     // Validation problems travel as ProblemHttpResult (same JSON as ValidationProblem) so that every endpoint declares one failure type.
     private static ProblemHttpResult Invalid(IDictionary<string, string[]> errors) =>
         TypedResults.Problem(new HttpValidationProblemDetails(errors) { Status = StatusCodes.Status400BadRequest, Title = "One or more validation errors occurred." });
+
+    /// <summary>A command's answer: the campaign as it now stands, or the problem that stopped it.</summary>
+    private static async Task<Results<Ok<CampaignStatistics.Detail>, ProblemHttpResult>> DetailOrProblemAsync(
+        CampaignCommands.Result result, CrmDbContext db, long id, CancellationToken ct) =>
+        result.Outcome == CampaignCommands.Outcome.Done
+            ? TypedResults.Ok((await CampaignStatistics.DetailAsync(db, id, ct))!)
+            : ToProblem(result, id);
 
     private static ProblemHttpResult ToProblem(CampaignCommands.Result result, long id) => result.Outcome switch
     {

@@ -154,13 +154,9 @@ public abstract class CampaignEditorModel(CrmDbContext db, CampaignCommands comm
     /// <summary>The chosen segment's size now: one count, asked for when the choice changes.</summary>
     public async Task<IActionResult> OnGetSegmentSizeAsync(long segmentId, CancellationToken ct)
     {
-        var rules = await db.Segments.AsNoTracking().Where(s => s.Id == segmentId).Select(s => s.Rules).SingleOrDefaultAsync(ct);
-        if (rules is null)
-        {
-            return NotFound();
-        }
-        var count = await audience.CountAsync(SegmentRulesJson.Read(rules), ct);
-        return new JsonResult(new SegmentSizeAnswer(count, count == 1 ? "1 customer now" : $"{format.Count(count)} customers now"));
+        return await audience.CountSavedAsync(segmentId, ct) is { } count
+            ? new JsonResult(new SegmentSizeAnswer(count, count == 1 ? "1 customer now" : $"{format.Count(count)} customers now"))
+            : NotFound();
     }
 
     protected async Task LoadChoicesAsync(CancellationToken ct)

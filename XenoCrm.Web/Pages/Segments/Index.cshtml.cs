@@ -37,12 +37,8 @@ public sealed class IndexModel(CrmDbContext db, AudienceQuery audience, DisplayF
     /// <summary>One segment's size now, as the list shows it; 404 when the segment is gone.</summary>
     public async Task<IActionResult> OnGetSizeAsync(long id, CancellationToken ct)
     {
-        var rules = await db.Segments.AsNoTracking().Where(s => s.Id == id).Select(s => s.Rules).SingleOrDefaultAsync(ct);
-        if (rules is null)
-        {
-            return NotFound();
-        }
-        var count = await audience.CountAsync(SegmentRulesJson.Read(rules), ct);
-        return new JsonResult(new SizeAnswer(count, format.Count(count)));
+        return await audience.CountSavedAsync(id, ct) is { } count
+            ? new JsonResult(new SizeAnswer(count, format.Count(count)))
+            : NotFound();
     }
 }
