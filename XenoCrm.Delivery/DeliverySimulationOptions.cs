@@ -18,7 +18,10 @@ public sealed class DeliverySimulationOptions : IValidatableObject
     [Range(0.0, 1.0)]
     public double SuccessRate { get; set; } = 0.9;
 
-    /// <summary>Mixed into every outcome, so that a run is reproducible and another seed gives other outcomes.</summary>
+    /// <summary>
+    /// Mixed into every outcome and seeds the fault rolls, so that a run is reproducible and another seed gives other
+    /// outcomes and faults.
+    /// </summary>
     public int Seed { get; set; } = 42;
 
     /// <summary>How long the vendor works on a batch before answering (benchmarks use it to model a real vendor).</summary>

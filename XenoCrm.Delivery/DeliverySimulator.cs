@@ -43,6 +43,7 @@ public sealed class DeliverySimulator(IMessagePublisher publisher, IOptions<Deli
     private long _serverErrors;
     private long _tooManyRequests;
     private long _timeouts;
+    private readonly Random _faultRolls = new(options.Value.Seed);
 
     public DeliveryStats Stats => new(
         Interlocked.Read(ref _acceptedCount), Interlocked.Read(ref _duplicateCount),
@@ -101,23 +102,41 @@ public sealed class DeliverySimulator(IMessagePublisher publisher, IOptions<Deli
         return new DeliverySubmission(added.Count, duplicates);
     }
 
-    /// <summary>Counts a batch request turned away by fault injection.</summary>
-    public void RecordFault(DeliveryFault fault)
+    /// <summary>
+    /// Decides whether fault injection turns this batch request away, and counts it if so. The rolls come from one
+    /// generator seeded with <see cref="DeliverySimulationOptions.Seed"/>, so the n-th request of a run always gets
+    /// the same answer whatever the timing: a test or a benchmark sees the same faults every time. One roll per
+    /// request, so the rates are shares of requests and never overlap.
+    /// </summary>
+    public DeliveryFault? NextFault()
     {
-        switch (fault)
+        if (_options.ServerErrorRate + _options.TooManyRequestsRate + _options.TimeoutRate <= 0)
         {
-            case DeliveryFault.ServerError:
-                Interlocked.Increment(ref _serverErrors);
-                break;
-            case DeliveryFault.TooManyRequests:
-                Interlocked.Increment(ref _tooManyRequests);
-                break;
-            case DeliveryFault.Timeout:
-                Interlocked.Increment(ref _timeouts);
-                break;
-            default:
-                throw new ArgumentOutOfRangeException(nameof(fault), fault, null);
+            return null;
         }
+        double roll;
+        lock (_faultRolls)
+        {
+            roll = _faultRolls.NextDouble();
+        }
+        if (roll < _options.ServerErrorRate)
+        {
+            Interlocked.Increment(ref _serverErrors);
+            return DeliveryFault.ServerError;
+        }
+        roll -= _options.ServerErrorRate;
+        if (roll < _options.TooManyRequestsRate)
+        {
+            Interlocked.Increment(ref _tooManyRequests);
+            return DeliveryFault.TooManyRequests;
+        }
+        roll -= _options.TooManyRequestsRate;
+        if (roll < _options.TimeoutRate)
+        {
+            Interlocked.Increment(ref _timeouts);
+            return DeliveryFault.Timeout;
+        }
+        return null;
     }
 
     private Task PublishReceiptsAsync(IReadOnlyList<OutboundMessage> messages, CancellationToken ct)

@@ -40,9 +40,8 @@ public static class MessagesApi
                 {
                     return invalid;
                 }
-                if (PickFault(settings) is { } fault)
+                if (simulator.NextFault() is { } fault)
                 {
-                    simulator.RecordFault(fault);
                     return await FaultAsync(http, fault, settings.TimeoutDelay, ct);
                 }
                 try
@@ -65,27 +64,6 @@ public static class MessagesApi
             .WithSummary("Messages accepted, duplicates, and batch requests turned away by fault injection since the process started.");
 
         return group;
-    }
-
-    /// <summary>One roll per request, so the rates are shares of requests and never overlap.</summary>
-    private static DeliveryFault? PickFault(DeliverySimulationOptions settings)
-    {
-        if (settings.ServerErrorRate + settings.TooManyRequestsRate + settings.TimeoutRate <= 0)
-        {
-            return null;
-        }
-        var roll = Random.Shared.NextDouble();
-        if (roll < settings.ServerErrorRate)
-        {
-            return DeliveryFault.ServerError;
-        }
-        roll -= settings.ServerErrorRate;
-        if (roll < settings.TooManyRequestsRate)
-        {
-            return DeliveryFault.TooManyRequests;
-        }
-        roll -= settings.TooManyRequestsRate;
-        return roll < settings.TimeoutRate ? DeliveryFault.Timeout : null;
     }
 
     private static async Task<ProblemHttpResult> FaultAsync(HttpContext http, DeliveryFault fault, TimeSpan timeoutDelay, CancellationToken ct)
