@@ -16,6 +16,7 @@ namespace XenoCrm.Core.Segments;
 /// case-insensitive collation lets it use the column's index, and LIKE on SQLite, whose
 /// <c>=</c> would compare case. Dates are UTC days.
 /// </para>
+/// <para>Each group's parts are written in <see cref="EvaluationOrder"/>, cheapest to settle first.</para>
 /// </summary>
 public static class SegmentCompiler
 {
@@ -37,7 +38,7 @@ public static class SegmentCompiler
 
     private static Expression Group(RuleGroup group, CompileContext context)
     {
-        var parts = group.Rules.Select(r => Node(r, context)).ToList();
+        var parts = EvaluationOrder.Arrange(group).Select(r => Node(r, context)).ToList();
         var combined = parts.Count == 0
             ? Expression.Constant(true)
             : parts.Aggregate((left, right) => group.IsOr ? Expression.OrElse(left, right) : Expression.AndAlso(left, right));
