@@ -71,22 +71,50 @@ internal static class BenchMachine
             $"MariaDB {reader.GetString(0)} (buffer pool {bufferPoolMb.ToString("N0", CultureInfo.InvariantCulture)} MB), commit {GitCommit()}";
     }
 
-    public static string GitCommit()
+    public static string GitCommit() => Git("rev-parse", "--short", "HEAD") ?? "unknown";
+
+    /// <summary>
+    /// Why the built apps are not HEAD, or null. Each app's informational version ends with the commit it was built
+    /// from (<c>1.0.0+&lt;sha&gt;</c>); a report that names HEAD must measure HEAD, not the last build.
+    /// </summary>
+    public static string? StaleBuild()
+    {
+        if (Git("rev-parse", "HEAD") is not { } head)
+        {
+            return null;
+        }
+        foreach (var project in (string[])["XenoCrm.Web", "XenoCrm.Workers", "XenoCrm.Delivery"])
+        {
+            var dll = Path.Combine(RepoPaths.Root, project, "bin", RepoPaths.Configuration, "net10.0", $"{project}.dll");
+            if (!File.Exists(dll))
+            {
+                continue; // Starting the app says how to build it.
+            }
+            var built = FileVersionInfo.GetVersionInfo(dll).ProductVersion?.Split('+') is [_, var commit] ? commit : "an unknown commit";
+            if (built != head)
+            {
+                return $"{project} was built from {built}, but HEAD is {head}. Build first (dotnet build XenoCrm.sln -c {RepoPaths.Configuration}), so that the report measures the commit it names.";
+            }
+        }
+        return null;
+    }
+
+    private static string? Git(params string[] arguments)
     {
         try
         {
-            using var git = Process.Start(new ProcessStartInfo("git", ["-C", RepoPaths.Root, "rev-parse", "--short", "HEAD"])
+            using var git = Process.Start(new ProcessStartInfo("git", ["-C", RepoPaths.Root, .. arguments])
             {
                 RedirectStandardOutput = true,
                 RedirectStandardError = true,
             });
-            var commit = git?.StandardOutput.ReadToEnd().Trim();
+            var output = git?.StandardOutput.ReadToEnd().Trim();
             git?.WaitForExit();
-            return git is { ExitCode: 0 } && !string.IsNullOrEmpty(commit) ? commit : "unknown";
+            return git is { ExitCode: 0 } && !string.IsNullOrEmpty(output) ? output : null;
         }
         catch (System.ComponentModel.Win32Exception)
         {
-            return "unknown";
+            return null;
         }
     }
 }

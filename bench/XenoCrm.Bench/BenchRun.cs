@@ -15,6 +15,12 @@ internal static class BenchRun
         Func<TReport, string?> failure,
         Func<TReport, string?>? notice = null)
     {
+        if (BenchMachine.StaleBuild() is { } stale)
+        {
+            await Console.Error.WriteLineAsync(stale);
+            return 2;
+        }
+
         using var cancellation = new CancellationTokenSource();
         Console.CancelKeyPress += (_, e) =>
         {
