@@ -43,6 +43,7 @@ public sealed class DeliverySimulator(IMessagePublisher publisher, IOptions<Deli
     private long _serverErrors;
     private long _tooManyRequests;
     private long _timeouts;
+    private readonly Lock _faultRollsLock = new();
     private readonly Random _faultRolls = new(options.Value.Seed);
 
     public DeliveryStats Stats => new(
@@ -115,7 +116,7 @@ public sealed class DeliverySimulator(IMessagePublisher publisher, IOptions<Deli
             return null;
         }
         double roll;
-        lock (_faultRolls)
+        lock (_faultRollsLock)
         {
             roll = _faultRolls.NextDouble();
         }
