@@ -49,7 +49,9 @@ internal sealed class DeliveryProcess : IAsyncDisposable
         var app = AppProcess.Start("XenoCrm.Delivery", environment, "--urls", $"http://127.0.0.1:{port}");
         try
         {
-            await app.WaitForHttpOkAsync($"http://127.0.0.1:{port}/health/live", TimeSpan.FromSeconds(60));
+            // Ready, not live: the bus's connection is then open, so a test's first batch does not spend its publish
+            // timeout connecting to RabbitMQ. On a loaded CI machine that once took over 5 s and the batch answered 503.
+            await app.WaitForHttpOkAsync($"http://127.0.0.1:{port}/health/ready", TimeSpan.FromSeconds(60));
         }
         catch
         {
