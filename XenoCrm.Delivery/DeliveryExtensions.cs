@@ -1,5 +1,5 @@
 using Microsoft.Extensions.DependencyInjection.Extensions;
-using XenoCrm.Core.Campaigns;
+using XenoCrm.ServiceDefaults.Messaging;
 
 namespace XenoCrm.Delivery;
 
@@ -7,7 +7,7 @@ public static class DeliveryExtensions
 {
     /// <summary>
     /// The Delivery role: the simulator and an <see cref="IDeliveryGateway"/> that calls it in process. Needs an
-    /// <see cref="Core.Messaging.IMessagePublisher"/> (<c>AddMessageBus</c>). Web calls this in the embedded mode.
+    /// <see cref="IMessagePublisher"/> (<c>AddMessageBus</c>). Web calls this in the embedded mode.
     /// </summary>
     public static IHostApplicationBuilder AddDeliveryService(this IHostApplicationBuilder builder)
     {

@@ -3,7 +3,7 @@ using System.Buffers.Binary;
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
-using XenoCrm.Core.Campaigns;
+using XenoCrm.ServiceDefaults.Messaging;
 
 namespace XenoCrm.Delivery;
 

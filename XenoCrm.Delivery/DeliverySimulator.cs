@@ -1,6 +1,5 @@
 using Microsoft.Extensions.Options;
-using XenoCrm.Core.Campaigns;
-using XenoCrm.Core.Messaging;
+using XenoCrm.ServiceDefaults.Messaging;
 
 namespace XenoCrm.Delivery;
 

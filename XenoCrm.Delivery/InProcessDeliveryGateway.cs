@@ -1,5 +1,4 @@
-using XenoCrm.Core.Campaigns;
-using XenoCrm.Core.Messaging;
+using XenoCrm.ServiceDefaults.Messaging;
 
 namespace XenoCrm.Delivery;
 

@@ -1,7 +1,7 @@
-using XenoCrm.Core.Messaging;
-using XenoCrm.Core.Operations;
-using XenoCrm.Core.Telemetry;
+using XenoCrm.ServiceDefaults.Health;
+using XenoCrm.ServiceDefaults.Telemetry;
 using XenoCrm.Delivery;
+using XenoCrm.ServiceDefaults.Messaging;
 
 var builder = WebApplication.CreateBuilder(args);
 if (builder.Configuration.UsesInProcessBus())

@@ -1,14 +1,14 @@
 using Hangfire;
 using XenoCrm.Core.Data;
-using XenoCrm.Core.Messaging;
-using XenoCrm.Core.Operations;
-using XenoCrm.Core.Seeding;
-using XenoCrm.Core.Telemetry;
+using XenoCrm.ServiceDefaults.Health;
+using XenoCrm.Web.Seeding;
+using XenoCrm.ServiceDefaults.Telemetry;
 using XenoCrm.Web;
 using XenoCrm.Web.Api;
 using XenoCrm.Web.Authentication;
 using XenoCrm.Web.Campaigns;
 using XenoCrm.Web.Operations;
+using XenoCrm.ServiceDefaults.Messaging;
 
 var (command, hostArgs) = OperatorCommand.Split(args);
 var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = hostArgs, ContentRootPath = AppContext.BaseDirectory });

@@ -1,6 +1,6 @@
-using XenoCrm.Core.Messaging;
 using XenoCrm.Delivery;
 using XenoCrm.Workers;
+using XenoCrm.ServiceDefaults.Messaging;
 
 namespace XenoCrm.Web;
 

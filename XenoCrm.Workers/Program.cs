@@ -1,8 +1,8 @@
 using XenoCrm.Core.Data;
-using XenoCrm.Core.Messaging;
-using XenoCrm.Core.Operations;
-using XenoCrm.Core.Telemetry;
+using XenoCrm.ServiceDefaults.Health;
+using XenoCrm.ServiceDefaults.Telemetry;
 using XenoCrm.Workers;
+using XenoCrm.ServiceDefaults.Messaging;
 
 var builder = WebApplication.CreateBuilder(args);
 if (builder.Configuration.UsesInProcessBus())

@@ -2,14 +2,14 @@ using Hangfire;
 using Hangfire.Common;
 using Hangfire.Redis.StackExchange;
 using Microsoft.Extensions.Options;
-using XenoCrm.Core.Campaigns;
 using XenoCrm.Core.Data;
 using XenoCrm.Core.Ingestion;
 using XenoCrm.Core.Messaging;
-using XenoCrm.Core.Operations;
+using XenoCrm.ServiceDefaults.Health;
 using XenoCrm.Workers.Campaigns;
 using XenoCrm.Workers.Ingestion;
 using XenoCrm.Workers.Jobs;
+using XenoCrm.ServiceDefaults.Messaging;
 
 namespace XenoCrm.Workers;
 

@@ -5,7 +5,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
-using XenoCrm.Core.Operations;
+using XenoCrm.ServiceDefaults.Health;
 using XenoCrm.Core.Segments;
 
 namespace XenoCrm.Core.Data;

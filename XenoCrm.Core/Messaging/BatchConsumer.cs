@@ -8,7 +8,8 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using XenoCrm.Core.Data;
-using XenoCrm.Core.Telemetry;
+using XenoCrm.ServiceDefaults.Telemetry;
+using XenoCrm.ServiceDefaults.Messaging;
 
 namespace XenoCrm.Core.Messaging;
 

@@ -3,7 +3,7 @@ using Microsoft.EntityFrameworkCore;
 using XenoCrm.Core.Customers;
 using XenoCrm.Core.Data;
 using XenoCrm.Core.Ingestion;
-using XenoCrm.Core.Messaging;
+using XenoCrm.ServiceDefaults.Messaging;
 
 namespace XenoCrm.Web.Api;
 

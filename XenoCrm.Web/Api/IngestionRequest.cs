@@ -1,7 +1,7 @@
 using System.Text.Json;
 using Microsoft.AspNetCore.Http.HttpResults;
-using XenoCrm.Core.Messaging;
-using XenoCrm.Core.Telemetry;
+using XenoCrm.ServiceDefaults.Telemetry;
+using XenoCrm.ServiceDefaults.Messaging;
 
 namespace XenoCrm.Web.Api;
 

@@ -3,8 +3,8 @@ using Microsoft.EntityFrameworkCore;
 using XenoCrm.Core.Customers;
 using XenoCrm.Core.Data;
 using XenoCrm.Core.Ingestion;
-using XenoCrm.Core.Messaging;
 using XenoCrm.Core.Orders;
+using XenoCrm.ServiceDefaults.Messaging;
 
 namespace XenoCrm.Web.Api;
 

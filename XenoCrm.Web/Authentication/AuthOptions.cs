@@ -1,3 +1,4 @@
+
 namespace XenoCrm.Web.Authentication;
 
 /// <summary>

@@ -4,7 +4,7 @@ using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Authentication.OAuth;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.Extensions.Options;
-using XenoCrm.Core.Messaging;
+using XenoCrm.ServiceDefaults.Messaging;
 
 namespace XenoCrm.Web.Authentication;
 

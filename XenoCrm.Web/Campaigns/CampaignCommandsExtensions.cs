@@ -1,3 +1,4 @@
+
 namespace XenoCrm.Web.Campaigns;
 
 public static class CampaignCommandsExtensions

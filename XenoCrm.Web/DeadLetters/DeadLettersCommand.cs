@@ -1,7 +1,7 @@
 using Microsoft.EntityFrameworkCore;
 using XenoCrm.Core.Data;
-using XenoCrm.Core.Messaging;
 using XenoCrm.Web.Operations;
+using XenoCrm.ServiceDefaults.Messaging;
 
 namespace XenoCrm.Web.DeadLetters;
 

@@ -1,3 +1,4 @@
+
 namespace XenoCrm.Web.Operations;
 
 public static class SecurityHeaders

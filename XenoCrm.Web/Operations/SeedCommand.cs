@@ -1,7 +1,7 @@
 using System.Globalization;
 using Microsoft.EntityFrameworkCore;
 using XenoCrm.Core.Data;
-using XenoCrm.Core.Seeding;
+using XenoCrm.Web.Seeding;
 
 namespace XenoCrm.Web.Operations;
 

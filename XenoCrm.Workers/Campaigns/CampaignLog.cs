@@ -5,6 +5,7 @@ using Microsoft.EntityFrameworkCore.Storage;
 using XenoCrm.Core.Campaigns;
 using XenoCrm.Core.Data;
 using XenoCrm.Workers.Ingestion;
+using XenoCrm.ServiceDefaults.Messaging;
 
 namespace XenoCrm.Workers.Campaigns;
 

@@ -1,8 +1,8 @@
 using Microsoft.EntityFrameworkCore;
-using XenoCrm.Core.Campaigns;
 using XenoCrm.Core.Data;
 using XenoCrm.Core.Messaging;
-using XenoCrm.Core.Telemetry;
+using XenoCrm.ServiceDefaults.Telemetry;
+using XenoCrm.ServiceDefaults.Messaging;
 
 namespace XenoCrm.Workers.Campaigns;
 

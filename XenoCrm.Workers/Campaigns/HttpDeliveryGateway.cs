@@ -1,7 +1,6 @@
 using System.Net;
 using System.Net.Http.Headers;
-using XenoCrm.Core.Campaigns;
-using XenoCrm.Core.Messaging;
+using XenoCrm.ServiceDefaults.Messaging;
 
 namespace XenoCrm.Workers.Campaigns;
 

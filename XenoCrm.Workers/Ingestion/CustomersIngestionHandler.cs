@@ -5,7 +5,8 @@ using Microsoft.Extensions.Options;
 using XenoCrm.Core.Data;
 using XenoCrm.Core.Ingestion;
 using XenoCrm.Core.Messaging;
-using XenoCrm.Core.Telemetry;
+using XenoCrm.ServiceDefaults.Telemetry;
+using XenoCrm.ServiceDefaults.Messaging;
 
 namespace XenoCrm.Workers.Ingestion;
 

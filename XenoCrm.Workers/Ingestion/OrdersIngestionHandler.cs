@@ -7,7 +7,8 @@ using MySqlConnector;
 using XenoCrm.Core.Data;
 using XenoCrm.Core.Ingestion;
 using XenoCrm.Core.Messaging;
-using XenoCrm.Core.Telemetry;
+using XenoCrm.ServiceDefaults.Telemetry;
+using XenoCrm.ServiceDefaults.Messaging;
 
 namespace XenoCrm.Workers.Ingestion;
 

@@ -2,7 +2,7 @@ using System.Diagnostics;
 using Hangfire.Client;
 using Hangfire.Common;
 using Hangfire.Server;
-using XenoCrm.Core.Telemetry;
+using XenoCrm.ServiceDefaults.Telemetry;
 
 namespace XenoCrm.Workers.Jobs;
 

@@ -4,7 +4,7 @@ using Microsoft.AspNetCore.Mvc.RazorPages;
 using Microsoft.EntityFrameworkCore;
 using XenoCrm.Core.Customers;
 using XenoCrm.Core.Data;
-using XenoCrm.Core.Seeding;
+using XenoCrm.Web.Seeding;
 
 namespace XenoCrm.Web.Pages.Customers;
 

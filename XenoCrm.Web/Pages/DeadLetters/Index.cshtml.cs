@@ -2,8 +2,8 @@ using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 using Microsoft.EntityFrameworkCore;
 using XenoCrm.Core.Data;
-using XenoCrm.Core.Messaging;
 using XenoCrm.Web.DeadLetters;
+using XenoCrm.ServiceDefaults.Messaging;
 
 namespace XenoCrm.Web.Pages.DeadLetters;
 

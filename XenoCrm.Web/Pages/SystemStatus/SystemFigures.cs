@@ -2,8 +2,8 @@ using Hangfire;
 using Microsoft.EntityFrameworkCore;
 using XenoCrm.Core.Campaigns;
 using XenoCrm.Core.Data;
-using XenoCrm.Core.Messaging;
-using XenoCrm.Core.Telemetry;
+using XenoCrm.ServiceDefaults.Telemetry;
+using XenoCrm.ServiceDefaults.Messaging;
 
 namespace XenoCrm.Web.Pages.SystemStatus;
 

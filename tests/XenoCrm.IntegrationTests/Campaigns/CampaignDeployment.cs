@@ -5,6 +5,7 @@ using MySqlConnector;
 using XenoCrm.Core.Campaigns;
 using XenoCrm.Delivery;
 using XenoCrm.IntegrationTests.Infrastructure;
+using XenoCrm.ServiceDefaults.Messaging;
 
 namespace XenoCrm.IntegrationTests.Campaigns;
 

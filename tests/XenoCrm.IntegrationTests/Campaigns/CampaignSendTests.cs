@@ -4,11 +4,11 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using XenoCrm.Core.Campaigns;
 using XenoCrm.Core.Data;
-using XenoCrm.Core.Messaging;
 using XenoCrm.Delivery;
 using XenoCrm.IntegrationTests.Infrastructure;
 using XenoCrm.TestServers;
 using XenoCrm.Workers.Campaigns;
+using XenoCrm.ServiceDefaults.Messaging;
 
 namespace XenoCrm.IntegrationTests.Campaigns;
 

@@ -1,5 +1,5 @@
-using XenoCrm.Core.Campaigns;
 using XenoCrm.Delivery;
+using XenoCrm.ServiceDefaults.Messaging;
 
 namespace XenoCrm.IntegrationTests.Delivery;
 

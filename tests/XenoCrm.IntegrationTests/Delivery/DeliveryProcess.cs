@@ -3,10 +3,9 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
-using XenoCrm.Core.Campaigns;
-using XenoCrm.Core.Messaging;
 using XenoCrm.Delivery;
 using XenoCrm.TestServers;
+using XenoCrm.ServiceDefaults.Messaging;
 
 namespace XenoCrm.IntegrationTests.Delivery;
 

@@ -1,10 +1,9 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
-using XenoCrm.Core.Campaigns;
-using XenoCrm.Core.Messaging;
 using XenoCrm.Delivery;
 using XenoCrm.Web;
+using XenoCrm.ServiceDefaults.Messaging;
 
 namespace XenoCrm.IntegrationTests.Delivery;
 

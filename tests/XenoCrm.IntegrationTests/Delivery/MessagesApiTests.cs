@@ -3,9 +3,9 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
-using XenoCrm.Core.Campaigns;
 using XenoCrm.Delivery;
 using XenoCrm.TestServers;
+using XenoCrm.ServiceDefaults.Messaging;
 
 namespace XenoCrm.IntegrationTests.Delivery;
 

@@ -2,12 +2,12 @@ using System.Diagnostics;
 using System.Reflection;
 using System.Text.RegularExpressions;
 using XenoCrm.Core.Data;
-using XenoCrm.Core.Messaging;
 using XenoCrm.Delivery;
 using XenoCrm.TestServers;
 using XenoCrm.Web;
 using XenoCrm.Workers;
 using YamlDotNet.RepresentationModel;
+using XenoCrm.ServiceDefaults.Messaging;
 
 namespace XenoCrm.IntegrationTests.Operations;
 

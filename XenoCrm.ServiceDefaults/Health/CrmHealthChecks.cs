@@ -6,7 +6,7 @@ using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 
-namespace XenoCrm.Core.Operations;
+namespace XenoCrm.ServiceDefaults.Health;
 
 /// <summary>
 /// <c>/health/live</c> (the process answers; nothing else is checked, so an orchestrator never restarts a

@@ -1,10 +1,7 @@
 using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 using XenoCrm.Core.Data;
 
-namespace XenoCrm.Core.Seeding;
+namespace XenoCrm.Web.Seeding;
 
 public static class DemoDataExtensions
 {

@@ -9,7 +9,7 @@ using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
 using OpenTelemetry.Trace;
 
-namespace XenoCrm.Core.Telemetry;
+namespace XenoCrm.ServiceDefaults.Telemetry;
 
 public static class CrmTelemetryExtensions
 {

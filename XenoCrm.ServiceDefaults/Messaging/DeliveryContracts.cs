@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace XenoCrm.Core.Campaigns;
+namespace XenoCrm.ServiceDefaults.Messaging;
 
 /// <summary>One message handed to the Delivery service; <see cref="Id"/> is its idempotency key.</summary>
 public sealed record OutboundMessage(string Id, string To, string Body);

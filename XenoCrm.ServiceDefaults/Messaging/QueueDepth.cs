@@ -1,4 +1,4 @@
-namespace XenoCrm.Core.Messaging;
+namespace XenoCrm.ServiceDefaults.Messaging;
 
 /// <param name="Topic">The topic the queue serves.</param>
 /// <param name="Queue">The queue's name on the broker (a topic has its main queue and its retry queue).</param>

@@ -1,8 +1,7 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
-using XenoCrm.Core.Data;
 
-namespace XenoCrm.Core.Operations;
+namespace XenoCrm.Core.Data;
 
 /// <summary>A round trip to the CRM database (MySQL or the embedded SQLite file).</summary>
 internal sealed class DatabaseHealthCheck(CrmDbContext db) : IHealthCheck

@@ -5,9 +5,9 @@ using Microsoft.Extensions.Options;
 using RabbitMQ.Client;
 using RabbitMQ.Client.Events;
 using RabbitMQ.Client.Exceptions;
-using XenoCrm.Core.Telemetry;
+using XenoCrm.ServiceDefaults.Telemetry;
 
-namespace XenoCrm.Core.Messaging;
+namespace XenoCrm.ServiceDefaults.Messaging;
 
 /// <summary>
 /// The distributed mode's bus. Each topic is a quorum queue bound to the durable direct exchange

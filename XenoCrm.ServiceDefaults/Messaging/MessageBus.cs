@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Text.Json;
 using System.Threading.Channels;
 
-namespace XenoCrm.Core.Messaging;
+namespace XenoCrm.ServiceDefaults.Messaging;
 
 /// <summary>Every queue the product uses, in one place (eShop's EventBus habit).</summary>
 public static class Topics

@@ -1,8 +1,8 @@
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
-using XenoCrm.Core.Messaging;
+using XenoCrm.ServiceDefaults.Messaging;
 
-namespace XenoCrm.Core.Telemetry;
+namespace XenoCrm.ServiceDefaults.Telemetry;
 
 /// <summary>
 /// Samples the bus's queues every <see cref="Interval"/> into <see cref="CrmMetrics.Queues"/>, which the gauges and the

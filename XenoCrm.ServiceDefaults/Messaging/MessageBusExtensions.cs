@@ -4,10 +4,10 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using XenoCrm.Core.Operations;
-using XenoCrm.Core.Telemetry;
+using XenoCrm.ServiceDefaults.Health;
+using XenoCrm.ServiceDefaults.Telemetry;
 
-namespace XenoCrm.Core.Messaging;
+namespace XenoCrm.ServiceDefaults.Messaging;
 
 public static class MessageBusExtensions
 {

@@ -1,6 +1,6 @@
 using System.ComponentModel.DataAnnotations;
 
-namespace XenoCrm.Core.Messaging;
+namespace XenoCrm.ServiceDefaults.Messaging;
 
 /// <summary>
 /// Section <c>Messaging</c>:

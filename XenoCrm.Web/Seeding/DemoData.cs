@@ -3,7 +3,7 @@ using Bogus;
 using XenoCrm.Core.Customers;
 using XenoCrm.Core.Orders;
 
-namespace XenoCrm.Core.Seeding;
+namespace XenoCrm.Web.Seeding;
 
 /// <summary>One chunk of generated customers with their orders; the customers' aggregates are those of these orders.</summary>
 public sealed record DemoDataChunk(IReadOnlyList<Customer> Customers, IReadOnlyList<Order> Orders);

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Text;
 
-namespace XenoCrm.Core.Telemetry;
+namespace XenoCrm.ServiceDefaults.Telemetry;
 
 /// <summary>
 /// The product's spans: publishing to and consuming from the bus, and Hangfire jobs. RabbitMQ.Client has no built-in

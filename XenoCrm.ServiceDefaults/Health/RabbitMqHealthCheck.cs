@@ -1,7 +1,7 @@
 using Microsoft.Extensions.Diagnostics.HealthChecks;
-using XenoCrm.Core.Messaging;
+using XenoCrm.ServiceDefaults.Messaging;
 
-namespace XenoCrm.Core.Operations;
+namespace XenoCrm.ServiceDefaults.Health;
 
 /// <summary>The broker answers on the bus's own connection, the one this process publishes and consumes on.</summary>
 internal sealed class RabbitMqHealthCheck(RabbitMqBus bus) : IHealthCheck

@@ -11,7 +11,7 @@ using XenoCrm.Core.Customers;
 using XenoCrm.Core.Data;
 using XenoCrm.Core.Orders;
 
-namespace XenoCrm.Core.Seeding;
+namespace XenoCrm.Web.Seeding;
 
 /// <summary>Where a load stands: rows stored so far and since when.</summary>
 public readonly record struct DemoDataProgress(long Customers, long Orders, TimeSpan Elapsed)

@@ -1,9 +1,9 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
-using XenoCrm.Core.Messaging;
+using XenoCrm.ServiceDefaults.Messaging;
 
-namespace XenoCrm.Core.Telemetry;
+namespace XenoCrm.ServiceDefaults.Telemetry;
 
 /// <summary>
 /// The product's own instruments, on one <see cref="Meter"/> named <see cref="MeterName"/>. Each process records what

@@ -2,9 +2,9 @@ using System.Collections.Concurrent;
 using System.Threading.Channels;
 using System.Diagnostics;
 using Microsoft.Extensions.Options;
-using XenoCrm.Core.Telemetry;
+using XenoCrm.ServiceDefaults.Telemetry;
 
-namespace XenoCrm.Core.Messaging;
+namespace XenoCrm.ServiceDefaults.Messaging;
 
 /// <summary>
 /// The embedded mode's bus: a bounded channel per topic inside the one process. Messages live
