@@ -6,7 +6,7 @@ using XenoCrm.ServiceDefaults.Telemetry;
 using XenoCrm.Web;
 using XenoCrm.Web.Api;
 using XenoCrm.Web.Authentication;
-using XenoCrm.Web.Campaigns;
+using XenoCrm.Core.Campaigns;
 using XenoCrm.Web.Operations;
 using XenoCrm.ServiceDefaults.Messaging;
 

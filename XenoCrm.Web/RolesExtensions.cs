@@ -1,5 +1,6 @@
+using XenoCrm.Core;
+using XenoCrm.Core.BackgroundJobs;
 using XenoCrm.Delivery;
-using XenoCrm.Workers;
 using XenoCrm.ServiceDefaults.Messaging;
 
 namespace XenoCrm.Web;
@@ -14,7 +15,7 @@ public static class RolesExtensions
     {
         if (builder.Configuration.UsesInProcessBus())
         {
-            builder.AddXenoWorkers();
+            builder.AddWorkersRole();
             builder.AddDeliveryService();
         }
         else

@@ -1,7 +1,7 @@
+using XenoCrm.Core;
 using XenoCrm.Core.Data;
 using XenoCrm.ServiceDefaults.Health;
 using XenoCrm.ServiceDefaults.Telemetry;
-using XenoCrm.Workers;
 using XenoCrm.ServiceDefaults.Messaging;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -17,7 +17,7 @@ if (builder.Configuration["Delivery:BaseUrl"] is null or "")
 builder.AddCrmDatabase();
 builder.AddMessageBus();
 builder.AddCrmTelemetry();
-builder.AddXenoWorkers();
+builder.AddWorkersRole();
 
 var app = builder.Build();
 app.MapCrmHealthChecks();

@@ -1,6 +1,5 @@
 using System.Globalization;
 using XenoCrm.Core.Campaigns;
-using XenoCrm.Web.Campaigns;
 
 namespace XenoCrm.Web.Pages.Campaigns;
 

@@ -7,7 +7,6 @@ using Microsoft.EntityFrameworkCore;
 using XenoCrm.Core.Campaigns;
 using XenoCrm.Core.Data;
 using XenoCrm.Core.Segments;
-using XenoCrm.Web.Campaigns;
 
 namespace XenoCrm.Web.Pages.Campaigns;
 

@@ -4,7 +4,6 @@ using Microsoft.EntityFrameworkCore;
 using XenoCrm.Core.Campaigns;
 using XenoCrm.Core.Data;
 using XenoCrm.Core.Segments;
-using XenoCrm.Web.Campaigns;
 using XenoCrm.Web.Pages.Segments;
 
 namespace XenoCrm.Web.Pages.Campaigns;

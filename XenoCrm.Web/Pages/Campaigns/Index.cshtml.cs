@@ -2,7 +2,7 @@ using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 using Microsoft.EntityFrameworkCore;
 using XenoCrm.Core.Data;
-using XenoCrm.Web.Campaigns;
+using XenoCrm.Core.Campaigns;
 
 namespace XenoCrm.Web.Pages.Campaigns;
 

@@ -1,6 +1,6 @@
 using System.Globalization;
 using System.Text;
-using XenoCrm.Web.Campaigns;
+using XenoCrm.Core.Campaigns;
 
 namespace XenoCrm.Web.Pages.Campaigns;
 

@@ -1,6 +1,6 @@
 using XenoCrm.Core.Data;
 using XenoCrm.Core.Segments;
-using XenoCrm.Web.Campaigns;
+using XenoCrm.Core.Campaigns;
 
 namespace XenoCrm.Web.Pages.Campaigns;
 

@@ -7,7 +7,7 @@ using XenoCrm.Core.Data;
 using XenoCrm.Delivery;
 using XenoCrm.IntegrationTests.Infrastructure;
 using XenoCrm.TestServers;
-using XenoCrm.Workers.Campaigns;
+using XenoCrm.Core.Campaigns.Sending;
 using XenoCrm.ServiceDefaults.Messaging;
 
 namespace XenoCrm.IntegrationTests.Campaigns;

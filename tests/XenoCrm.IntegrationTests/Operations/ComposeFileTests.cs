@@ -5,7 +5,7 @@ using XenoCrm.Core.Data;
 using XenoCrm.Delivery;
 using XenoCrm.TestServers;
 using XenoCrm.Web;
-using XenoCrm.Workers;
+using XenoCrm.Core.BackgroundJobs;
 using YamlDotNet.RepresentationModel;
 using XenoCrm.ServiceDefaults.Messaging;
 
@@ -159,9 +159,9 @@ public sealed partial class ComposeFileTests(ComposeFileTests.Compose compose) :
     {
         Assembly[] assemblies = service switch
         {
-            // Web also hosts the other roles in the embedded mode, so it reads their settings too.
-            "web" => [typeof(CrmDbContext).Assembly, typeof(WorkersExtensions).Assembly, typeof(DeliveryExtensions).Assembly, typeof(RolesExtensions).Assembly],
-            "workers" => [typeof(CrmDbContext).Assembly, typeof(WorkersExtensions).Assembly],
+            // Web also hosts the other roles in the embedded mode, so it reads their settings too (the Workers role's are in Core).
+            "web" => [typeof(CrmDbContext).Assembly, typeof(DeliveryExtensions).Assembly, typeof(RolesExtensions).Assembly],
+            "workers" => [typeof(CrmDbContext).Assembly],
             "delivery" => [typeof(CrmDbContext).Assembly, typeof(DeliveryExtensions).Assembly],
             _ => throw new ArgumentOutOfRangeException(nameof(service), service, null),
         };
@@ -173,7 +173,7 @@ public sealed partial class ComposeFileTests(ComposeFileTests.Compose compose) :
                 AddSettings(known, section, type, depth: 0);
             }
         }
-        foreach (var connection in new[] { CrmDatabaseExtensions.ConnectionName, MessageBusExtensions.ConnectionName, WorkersExtensions.RedisConnectionName })
+        foreach (var connection in new[] { CrmDatabaseExtensions.ConnectionName, MessageBusExtensions.ConnectionName, HangfireStorageExtensions.RedisConnectionName })
         {
             known.Add($"ConnectionStrings__{connection}");
         }

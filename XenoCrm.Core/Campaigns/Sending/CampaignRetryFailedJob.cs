@@ -1,6 +1,7 @@
 using Hangfire;
+using Microsoft.Extensions.Logging;
 
-namespace XenoCrm.Workers.Campaigns;
+namespace XenoCrm.Core.Campaigns.Sending;
 
 /// <summary>Plans the chunks of a "retry failed" attempt, whose rows the Web request already moved back to Pending.</summary>
 [Queue(CampaignQueues.Campaigns)]

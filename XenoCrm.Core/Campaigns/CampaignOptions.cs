@@ -1,6 +1,6 @@
 using System.ComponentModel.DataAnnotations;
 
-namespace XenoCrm.Workers.Campaigns;
+namespace XenoCrm.Core.Campaigns;
 
 /// <summary>
 /// Section <c>Campaigns</c>:

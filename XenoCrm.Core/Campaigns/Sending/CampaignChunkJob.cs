@@ -1,11 +1,11 @@
 using Hangfire;
 using Microsoft.EntityFrameworkCore;
-using XenoCrm.Core.Campaigns;
+using Microsoft.Extensions.Logging;
 using XenoCrm.Core.Data;
-using XenoCrm.ServiceDefaults.Telemetry;
 using XenoCrm.ServiceDefaults.Messaging;
+using XenoCrm.ServiceDefaults.Telemetry;
 
-namespace XenoCrm.Workers.Campaigns;
+namespace XenoCrm.Core.Campaigns.Sending;
 
 /// <summary>
 /// Sends one chunk: renders the open recipients of an id range, posts them to Delivery in one

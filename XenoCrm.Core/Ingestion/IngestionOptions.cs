@@ -1,6 +1,6 @@
 using System.ComponentModel.DataAnnotations;
 
-namespace XenoCrm.Workers.Ingestion;
+namespace XenoCrm.Core.Ingestion;
 
 /// <summary>
 /// Section <c>Ingestion</c>:

@@ -1,10 +1,12 @@
 using Hangfire;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using XenoCrm.Core.Campaigns;
 using XenoCrm.Core.Data;
 
-namespace XenoCrm.Workers.Campaigns;
+namespace XenoCrm.Core.Campaigns.Sending;
 
 /// <summary>
 /// The safety net of sends, run by every Workers process: starts scheduled campaigns that are due,

@@ -1,7 +1,7 @@
 using Hangfire;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 
-namespace XenoCrm.Workers;
+namespace XenoCrm.Core.BackgroundJobs;
 
 /// <summary>A read from Hangfire's storage (Redis, or memory in the embedded mode), through Hangfire itself.</summary>
 internal sealed class HangfireStorageHealthCheck(JobStorage storage) : IHealthCheck

@@ -1,8 +1,9 @@
 using System.Net;
 using System.Net.Http.Headers;
+using System.Net.Http.Json;
 using XenoCrm.ServiceDefaults.Messaging;
 
-namespace XenoCrm.Workers.Campaigns;
+namespace XenoCrm.Core.Campaigns.Sending;
 
 /// <summary>Posts a chunk to the Delivery service's batch API (distributed mode).</summary>
 public sealed class HttpDeliveryGateway(HttpClient http) : IDeliveryGateway

@@ -1,12 +1,12 @@
 using System.Data;
 using Hangfire;
-using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Storage;
-using XenoCrm.Core.Campaigns;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Logging;
 using XenoCrm.Core.Data;
 using XenoCrm.Core.Segments;
 
-namespace XenoCrm.Workers.Campaigns;
+namespace XenoCrm.Core.Campaigns.Sending;
 
 /// <summary>
 /// Starts a send: snapshots the segment's rules and its audience into <c>communication_log</c>

@@ -1,24 +1,26 @@
 using Hangfire;
-using Hangfire.Common;
-using Hangfire.Redis.StackExchange;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
+using XenoCrm.Core.BackgroundJobs;
+using XenoCrm.Core.Campaigns;
+using XenoCrm.Core.Campaigns.Sending;
 using XenoCrm.Core.Data;
 using XenoCrm.Core.Ingestion;
 using XenoCrm.Core.Messaging;
-using XenoCrm.ServiceDefaults.Health;
-using XenoCrm.Workers.Campaigns;
-using XenoCrm.Workers.Ingestion;
-using XenoCrm.Workers.Jobs;
 using XenoCrm.ServiceDefaults.Messaging;
 
-namespace XenoCrm.Workers;
+namespace XenoCrm.Core;
 
-public static class WorkersExtensions
+/// <summary>
+/// The Workers role's composition. It lives in Core, beside the code it wires, so that XenoCrm.Workers (its own process in
+/// the distributed mode) and XenoCrm.Web (which hosts it in the embedded mode) both call it and Web never references Workers.
+/// </summary>
+public static class WorkersRoleExtensions
 {
-    public const string RedisConnectionName = "Redis";
-
     /// <summary>The Workers role: the ingestion and receipts consumers, the campaign send jobs with their Hangfire server, and the reconciler.</summary>
-    public static IHostApplicationBuilder AddXenoWorkers(this IHostApplicationBuilder builder)
+    public static IHostApplicationBuilder AddWorkersRole(this IHostApplicationBuilder builder)
     {
         builder.Services.AddOptions<IngestionOptions>()
             .Bind(builder.Configuration.GetSection(IngestionOptions.Section))
@@ -74,33 +76,4 @@ public static class WorkersExtensions
             return ActivatorUtilities.CreateInstance<BatchConsumer<TMessage>>(sp,
                 new BatchConsumerSettings(topic, ingestion.Prefetch, ingestion.BatchSize, sqlite ? 1 : ingestion.ConsumersPerQueue), recordCount);
         });
-
-    /// <summary>Hangfire on Redis when <c>ConnectionStrings:Redis</c> is set, otherwise in memory (embedded mode).</summary>
-    public static IHostApplicationBuilder AddHangfireStorage(this IHostApplicationBuilder builder)
-    {
-        var redis = builder.Configuration.GetConnectionString(RedisConnectionName);
-        // Installations (or test runs) that share one Redis keep their jobs apart by prefix.
-        var prefix = builder.Configuration["Hangfire:Prefix"] is { Length: > 0 } configured ? configured : "xenocrm:hangfire:";
-        builder.Services.AddHangfire(configuration =>
-        {
-            configuration.UseSimpleAssemblyNameTypeSerializer().UseRecommendedSerializerSettings();
-            if (string.IsNullOrWhiteSpace(redis))
-            {
-                configuration.UseInMemoryStorage();
-            }
-            else
-            {
-                // A job whose server died is handed out again after InvisibilityTimeout; chunk jobs take
-                // seconds, so minutes (not the default half hour) bound how long a crash delays a send.
-                configuration.UseRedisStorage(redis, new RedisStorageOptions { Prefix = prefix, InvisibilityTimeout = TimeSpan.FromMinutes(5) });
-            }
-        });
-        builder.Services.AddReadinessCheck<HangfireStorageHealthCheck>("hangfire");
-        // Replaces the provider AddHangfire registered (Hangfire's global filters and the jobs' attributes), which both the
-        // client and the server resolve from the container, by one that also holds this host's telemetry filter.
-        builder.Services.AddSingleton<JobTelemetryFilter>();
-        builder.Services.AddSingleton<IJobFilterProvider>(sp =>
-            new JobFilterProviderCollection(JobFilterProviders.Providers, new JobFilterCollection { sp.GetRequiredService<JobTelemetryFilter>() }));
-        return builder;
-    }
 }

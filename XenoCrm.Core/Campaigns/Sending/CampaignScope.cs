@@ -1,6 +1,6 @@
 using System.Diagnostics;
 
-namespace XenoCrm.Workers.Campaigns;
+namespace XenoCrm.Core.Campaigns.Sending;
 
 /// <summary>The log scope of a campaign's jobs, so that every line they write (JSON logs show scopes) names the campaign.</summary>
 internal static class CampaignScope

@@ -1,9 +1,8 @@
 using Microsoft.EntityFrameworkCore;
-using XenoCrm.Core.Campaigns;
 using XenoCrm.Core.Data;
 using XenoCrm.Core.Segments;
 
-namespace XenoCrm.Web.Campaigns;
+namespace XenoCrm.Core.Campaigns;
 
 /// <summary>Checks a template and renders it for a few real customers of a segment, as the send would.</summary>
 public sealed class CampaignTemplatePreview(CrmDbContext db, TimeProvider clock)

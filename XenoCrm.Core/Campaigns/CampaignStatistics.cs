@@ -1,10 +1,9 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Microsoft.EntityFrameworkCore;
-using XenoCrm.Core.Campaigns;
 using XenoCrm.Core.Data;
 
-namespace XenoCrm.Web.Campaigns;
+namespace XenoCrm.Core.Campaigns;
 
 /// <summary>
 /// The read side of campaigns, shared by the pages and the API so that both show the same numbers.

@@ -2,9 +2,10 @@ using System.Diagnostics;
 using Hangfire.Client;
 using Hangfire.Common;
 using Hangfire.Server;
+using Microsoft.Extensions.Logging;
 using XenoCrm.ServiceDefaults.Telemetry;
 
-namespace XenoCrm.Workers.Jobs;
+namespace XenoCrm.Core.BackgroundJobs;
 
 /// <summary>
 /// Traces and times Hangfire jobs. On enqueue (Web's client, or a job enqueueing the next ones) the caller's trace

@@ -1,10 +1,11 @@
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Logging;
 using XenoCrm.Core.Data;
 using XenoCrm.Core.Messaging;
-using XenoCrm.ServiceDefaults.Telemetry;
 using XenoCrm.ServiceDefaults.Messaging;
+using XenoCrm.ServiceDefaults.Telemetry;
 
-namespace XenoCrm.Workers.Campaigns;
+namespace XenoCrm.Core.Campaigns.Sending;
 
 /// <summary>
 /// Applies Delivery's receipts in batches: each log row moves to Sent or Failed once, with its

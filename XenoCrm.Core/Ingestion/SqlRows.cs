@@ -2,7 +2,7 @@ using System.Data.Common;
 using System.Text;
 using XenoCrm.Core.Data;
 
-namespace XenoCrm.Workers.Ingestion;
+namespace XenoCrm.Core.Ingestion;
 
 /// <summary>
 /// Builds the multi-row statements of the ingestion writers. Every value is a parameter; only

@@ -5,12 +5,11 @@ using Microsoft.EntityFrameworkCore.Storage;
 using Microsoft.Extensions.Options;
 using MySqlConnector;
 using XenoCrm.Core.Data;
-using XenoCrm.Core.Ingestion;
 using XenoCrm.Core.Messaging;
 using XenoCrm.ServiceDefaults.Telemetry;
 using XenoCrm.ServiceDefaults.Messaging;
 
-namespace XenoCrm.Workers.Ingestion;
+namespace XenoCrm.Core.Ingestion;
 
 /// <summary>
 /// Inserts each order once (by external id) and adds the new orders to their customers'

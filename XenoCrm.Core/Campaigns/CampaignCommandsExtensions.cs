@@ -1,5 +1,7 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 
-namespace XenoCrm.Web.Campaigns;
+namespace XenoCrm.Core.Campaigns;
 
 public static class CampaignCommandsExtensions
 {

@@ -2,12 +2,11 @@ using System.Data.Common;
 using System.Text;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Storage;
-using XenoCrm.Core.Campaigns;
 using XenoCrm.Core.Data;
-using XenoCrm.Workers.Ingestion;
+using XenoCrm.Core.Ingestion;
 using XenoCrm.ServiceDefaults.Messaging;
 
-namespace XenoCrm.Workers.Campaigns;
+namespace XenoCrm.Core.Campaigns.Sending;
 
 /// <summary>The outcome of one log row's attempt, from a receipt or from a message that could not be rendered.</summary>
 public sealed record MessageOutcome(long LogId, int Attempt, DeliveryOutcome Outcome, string? Reason);

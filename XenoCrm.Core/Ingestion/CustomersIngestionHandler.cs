@@ -3,12 +3,11 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Storage;
 using Microsoft.Extensions.Options;
 using XenoCrm.Core.Data;
-using XenoCrm.Core.Ingestion;
 using XenoCrm.Core.Messaging;
 using XenoCrm.ServiceDefaults.Telemetry;
 using XenoCrm.ServiceDefaults.Messaging;
 
-namespace XenoCrm.Workers.Ingestion;
+namespace XenoCrm.Core.Ingestion;
 
 /// <summary>Upserts customers by external id, else by email, as multi-row statements.</summary>
 public sealed class CustomersIngestionHandler(CrmDbContext db, IOptions<IngestionOptions> options, CrmMetrics metrics) : IMessageBatchHandler<CustomersReceived>

@@ -1,10 +1,9 @@
 using Hangfire;
 using Microsoft.EntityFrameworkCore;
-using XenoCrm.Core.Campaigns;
 using XenoCrm.Core.Data;
-using XenoCrm.Workers.Campaigns;
+using XenoCrm.Core.Campaigns.Sending;
 
-namespace XenoCrm.Web.Campaigns;
+namespace XenoCrm.Core.Campaigns;
 
 /// <summary>What a marketer may do to a campaign, shared by the pages and the API, with the state machine's rules in one place.</summary>
 public sealed class CampaignCommands(CrmDbContext db, IBackgroundJobClient jobs, TimeProvider clock)

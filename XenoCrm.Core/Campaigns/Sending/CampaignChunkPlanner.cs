@@ -1,10 +1,9 @@
 using Hangfire;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
-using XenoCrm.Core.Campaigns;
 using XenoCrm.Core.Data;
 
-namespace XenoCrm.Workers.Campaigns;
+namespace XenoCrm.Core.Campaigns.Sending;
 
 /// <summary>
 /// Splits a campaign's open recipients (Pending or Submitted in the current attempt) into id ranges
