@@ -1,6 +1,7 @@
 using Hangfire;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using XenoCrm.Core.BackgroundJobs;
@@ -59,6 +60,7 @@ public static class WorkersRoleExtensions
             builder.Services.AddHttpClient<IDeliveryGateway, HttpDeliveryGateway>((sp, http) =>
                 HttpDeliveryGateway.Configure(http, sp.GetRequiredService<IOptions<DeliveryOptions>>().Value));
         }
+        builder.Services.TryAddScoped<ICampaignSendJobs, HangfireCampaignSendJobs>();
         builder.Services.AddScoped<CampaignChunkPlanner>();
         builder.Services.AddScoped<CampaignStartJob>();
         builder.Services.AddScoped<CampaignChunkJob>();

@@ -20,7 +20,7 @@ public static class HangfireStorageExtensions
         var prefix = builder.Configuration["Hangfire:Prefix"] is { Length: > 0 } configured ? configured : "xenocrm:hangfire:";
         builder.Services.AddHangfire(configuration =>
         {
-            configuration.UseSimpleAssemblyNameTypeSerializer().UseRecommendedSerializerSettings();
+            configuration.UseStableJobNames().UseRecommendedSerializerSettings();
             if (string.IsNullOrWhiteSpace(redis))
             {
                 configuration.UseInMemoryStorage();

@@ -33,7 +33,8 @@ public class Campaign
 
     public string? RulesSnapshot { get; set; }
     public required string Template { get; set; }
-    public CampaignStatus Status { get; set; }
+    /// <summary>Changed only through <see cref="CampaignLifecycle"/>: <see cref="Apply"/> for a tracked campaign, its guards in set-based updates.</summary>
+    public CampaignStatus Status { get; private set; } = CampaignStatus.Draft;
 
     /// <summary>When a scheduled campaign starts (UTC), and the IANA time zone the operator chose it in.</summary>
     public DateTime? ScheduledAt { get; set; }
@@ -64,6 +65,9 @@ public class Campaign
     public required string CreatedBy { get; set; }
     public DateTime CreatedAt { get; set; }
     public DateTime UpdatedAt { get; set; }
+
+    /// <summary>Moves <see cref="Status"/> as the lifecycle's table says for <paramref name="command"/>, or throws if it does not allow it.</summary>
+    internal void Apply(CampaignCommand command) => Status = CampaignLifecycle.After(Status, command);
 }
 
 public sealed class CampaignConfiguration : IEntityTypeConfiguration<Campaign>

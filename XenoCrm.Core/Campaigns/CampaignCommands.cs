@@ -1,12 +1,14 @@
-using Hangfire;
 using Microsoft.EntityFrameworkCore;
 using XenoCrm.Core.Data;
 using XenoCrm.Core.Campaigns.Sending;
 
 namespace XenoCrm.Core.Campaigns;
 
-/// <summary>What a marketer may do to a campaign, shared by the pages and the API, with the state machine's rules in one place.</summary>
-public sealed class CampaignCommands(CrmDbContext db, IBackgroundJobClient jobs, TimeProvider clock)
+/// <summary>
+/// What a marketer may do to a campaign, shared by the pages and the API: each command validates its input, asks
+/// <see cref="CampaignLifecycle"/> whether the campaign's status allows it, and lets the lifecycle make the change.
+/// </summary>
+public sealed class CampaignCommands(CrmDbContext db, ICampaignSendJobs sendJobs, TimeProvider clock)
 {
     public sealed record CampaignDraft(string? Name, long? SegmentId, string? Template);
 
@@ -34,17 +36,7 @@ public sealed class CampaignCommands(CrmDbContext db, IBackgroundJobClient jobs,
         {
             return Result.Invalid(errors);
         }
-        var now = Now();
-        var campaign = new Campaign
-        {
-            Name = draft.Name!.Trim(),
-            SegmentId = draft.SegmentId,
-            Template = draft.Template!,
-            Status = CampaignStatus.Draft,
-            CreatedBy = author,
-            CreatedAt = now,
-            UpdatedAt = now,
-        };
+        var campaign = CampaignLifecycle.NewDraft(draft.Name!.Trim(), draft.SegmentId, draft.Template!, author, Now());
         db.Campaigns.Add(campaign);
         await db.SaveChangesAsync(ct);
         return new(Outcome.Done, campaign);
@@ -56,7 +48,7 @@ public sealed class CampaignCommands(CrmDbContext db, IBackgroundJobClient jobs,
         {
             return Result.Missing;
         }
-        if (campaign.Status is not (CampaignStatus.Draft or CampaignStatus.Scheduled))
+        if (!CampaignLifecycle.Allows(campaign.Status, CampaignCommand.Edit))
         {
             return Result.Refused($"Campaign {id} is {campaign.Status}; only a draft or a scheduled campaign can be edited.");
         }
@@ -65,10 +57,7 @@ public sealed class CampaignCommands(CrmDbContext db, IBackgroundJobClient jobs,
         {
             return Result.Invalid(errors);
         }
-        campaign.Name = draft.Name!.Trim();
-        campaign.SegmentId = draft.SegmentId;
-        campaign.Template = draft.Template!;
-        campaign.UpdatedAt = Now();
+        CampaignLifecycle.Edit(campaign, draft.Name!.Trim(), draft.SegmentId, draft.Template!, Now());
         await db.SaveChangesAsync(ct);
         return new(Outcome.Done, campaign);
     }
@@ -81,7 +70,7 @@ public sealed class CampaignCommands(CrmDbContext db, IBackgroundJobClient jobs,
         {
             return Result.Missing;
         }
-        if (campaign.Status is not (CampaignStatus.Draft or CampaignStatus.Scheduled))
+        if (!CampaignLifecycle.Allows(campaign.Status, at is null ? CampaignCommand.SendNow : CampaignCommand.Schedule))
         {
             return Result.Refused($"Campaign {id} is {campaign.Status}; only a draft or a scheduled campaign can be sent.");
         }
@@ -100,44 +89,23 @@ public sealed class CampaignCommands(CrmDbContext db, IBackgroundJobClient jobs,
             return Result.Invalid(errors);
         }
 
-        campaign.UpdatedAt = now;
-        campaign.ReconciledAt = null;
         if (at is { } scheduled)
         {
-            // The reconciler starts it when it is due (within Campaigns:ReconcileInterval).
-            campaign.Status = CampaignStatus.Scheduled;
-            campaign.ScheduledAt = scheduled.ToUniversalTime();
-            campaign.TimeZone = timeZone;
+            CampaignLifecycle.Schedule(campaign, scheduled.ToUniversalTime(), timeZone, now);
             await db.SaveChangesAsync(ct);
             return new(Outcome.Done, campaign);
         }
-        campaign.Status = CampaignStatus.Sending;
-        campaign.StartedAt = now;
-        campaign.LastProgressAt = now;
-        await db.SaveChangesAsync(ct);
-        jobs.Enqueue<CampaignStartJob>(job => job.RunAsync(id, CancellationToken.None));
+        await CampaignLifecycle.SendNowAsync(db, sendJobs, campaign, now, ct);
         return new(Outcome.Done, campaign);
     }
 
     /// <summary>Stops a scheduled or sending campaign: recipients not yet handed to Delivery end Skipped.</summary>
     public async Task<Result> CancelAsync(long id, CancellationToken ct)
     {
-        var now = Now();
-        await using var transaction = await db.Database.BeginTransactionAsync(ct);
-        // A start job snapshotting right now commits its rows after this; the reconciler skips those later.
-        await CampaignLog.SkipPendingAsync(db, id, now, ct);
-        var cancelled = await db.Campaigns
-            .Where(c => c.Id == id && (c.Status == CampaignStatus.Scheduled || c.Status == CampaignStatus.Sending))
-            .ExecuteUpdateAsync(s => s
-                .SetProperty(c => c.Status, CampaignStatus.Cancelled)
-                .SetProperty(c => c.CancelledAt, now)
-                .SetProperty(c => c.UpdatedAt, now), ct);
-        if (cancelled == 0)
+        if (!await CampaignLifecycle.CancelAsync(db, id, Now(), ct))
         {
-            await transaction.RollbackAsync(ct);
             return await RefusedOrMissingAsync(id, "cancelled", "a scheduled or sending campaign", ct);
         }
-        await transaction.CommitAsync(ct);
         return new(Outcome.Done, await db.Campaigns.AsNoTracking().SingleAsync(c => c.Id == id, ct));
     }
 
@@ -149,45 +117,21 @@ public sealed class CampaignCommands(CrmDbContext db, IBackgroundJobClient jobs,
         {
             return Result.Missing;
         }
-        if (current.Status != CampaignStatus.Completed || current.Failed == 0)
+        if (!CampaignLifecycle.Allows(current.Status, CampaignCommand.RetryFailed) || current.Failed == 0)
         {
             return Result.Refused($"Campaign {id} is {current.Status} with {current.Failed} failed messages; only a completed campaign with failures can retry them.");
         }
-        var now = Now();
-        var attempt = current.Attempt + 1;
-        await using var transaction = await db.Database.BeginTransactionAsync(ct);
-        var resent = await db.CommunicationLog
-            .Where(l => l.CampaignId == id && l.Status == MessageStatus.Failed)
-            .ExecuteUpdateAsync(s => s
-                .SetProperty(l => l.Status, MessageStatus.Pending)
-                .SetProperty(l => l.Attempt, attempt)
-                .SetProperty(l => l.CompletedAt, (DateTime?)null), ct);
-        // The attempt in the condition makes two concurrent retries resend once.
-        var moved = await db.Campaigns
-            .Where(c => c.Id == id && c.Status == CampaignStatus.Completed && c.Attempt == current.Attempt)
-            .ExecuteUpdateAsync(s => s
-                .SetProperty(c => c.Status, CampaignStatus.Sending)
-                .SetProperty(c => c.Attempt, attempt)
-                .SetProperty(c => c.Failed, c => c.Failed - resent)
-                .SetProperty(c => c.CompletedAt, (DateTime?)null)
-                .SetProperty(c => c.LastProgressAt, now)
-                .SetProperty(c => c.ReconciledAt, (DateTime?)null)
-                .SetProperty(c => c.UpdatedAt, now), ct);
-        if (moved == 0)
+        if (await CampaignLifecycle.RetryFailedAsync(db, sendJobs, id, current.Attempt, Now(), ct) is null)
         {
-            await transaction.RollbackAsync(ct);
             return Result.Refused($"Campaign {id} changed meanwhile; reload it and try again.");
         }
-        await transaction.CommitAsync(ct);
-        jobs.Enqueue<CampaignRetryFailedJob>(job => job.RunAsync(id, attempt, CancellationToken.None));
         return new(Outcome.Done, await db.Campaigns.AsNoTracking().SingleAsync(c => c.Id == id, ct));
     }
 
     /// <summary>Deletes a draft; a campaign that sent anything is history and stays.</summary>
     public async Task<Result> DeleteAsync(long id, CancellationToken ct)
     {
-        var deleted = await db.Campaigns.Where(c => c.Id == id && c.Status == CampaignStatus.Draft).ExecuteDeleteAsync(ct);
-        return deleted == 1 ? new(Outcome.Done) : await RefusedOrMissingAsync(id, "deleted", "a draft (cancel a scheduled one first)", ct);
+        return await CampaignLifecycle.DeleteAsync(db, id, ct) ? new(Outcome.Done) : await RefusedOrMissingAsync(id, "deleted", "a draft (cancel a scheduled one first)", ct);
     }
 
     /// <summary>Checks a draft; an empty dictionary means it is valid.</summary>

@@ -1,4 +1,3 @@
-using Hangfire;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using XenoCrm.Core.Data;
@@ -10,7 +9,7 @@ namespace XenoCrm.Core.Campaigns.Sending;
 /// of at most <see cref="CampaignOptions.ChunkSize"/> rows, in one set-based query, and enqueues a
 /// chunk job per range. The same plan serves the first send, "retry failed" and the reconciler.
 /// </summary>
-public sealed class CampaignChunkPlanner(CrmDbContext db, IBackgroundJobClient jobs, IOptions<CampaignOptions> options)
+public sealed class CampaignChunkPlanner(CrmDbContext db, ICampaignSendJobs sendJobs, IOptions<CampaignOptions> options)
 {
     public async Task<int> EnqueueAsync(long campaignId, int attempt, CancellationToken ct)
     {
@@ -26,7 +25,7 @@ public sealed class CampaignChunkPlanner(CrmDbContext db, IBackgroundJobClient j
         for (var i = 0; i < starts.Count; i++)
         {
             var (chunk, from, to) = (i + 1, starts[i], i + 1 < starts.Count ? starts[i + 1] : long.MaxValue);
-            jobs.Enqueue<CampaignChunkJob>(job => job.RunAsync(campaignId, chunk, starts.Count, attempt, from, to, CancellationToken.None));
+            sendJobs.SendChunk(campaignId, chunk, starts.Count, attempt, from, to);
         }
         return starts.Count;
     }

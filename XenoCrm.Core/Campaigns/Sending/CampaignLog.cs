@@ -4,6 +4,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Storage;
 using XenoCrm.Core.Data;
 using XenoCrm.Core.Ingestion;
+using XenoCrm.Core.Segments;
 using XenoCrm.ServiceDefaults.Messaging;
 
 namespace XenoCrm.Core.Campaigns.Sending;
@@ -18,8 +19,9 @@ public readonly record struct AppliedOutcomes(int Sent, int Failed)
 }
 
 /// <summary>
-/// Moves log rows to their terminal status and the campaign counters with them, in the caller's
-/// transaction. Row locks are taken in id order (log rows, then campaigns), the same order as
+/// Every status change of <c>communication_log</c> rows: the audience written Pending, Pending → Submitted,
+/// Submitted → Sent or Failed with the campaign counters, Pending → Skipped on cancel, Failed → Pending on retry,
+/// each in the caller's transaction. Row locks are taken in id order (log rows, then campaigns), the same order as
 /// every other writer, so two consumers applying receipts of one campaign do not deadlock.
 /// </summary>
 public static class CampaignLog
@@ -70,7 +72,7 @@ public static class CampaignLog
             await db.Database.ExecuteSqlAsync(
                 $"UPDATE campaigns SET sent = sent + {sent}, failed = failed + {failed}, skipped = skipped - {unskipped}, last_progress_at = {now} WHERE id = {campaign.Key}", ct);
         }
-        await CompleteFinishedAsync(db, moving.Select(r => r.CampaignId).Distinct().ToList(), now, ct);
+        await CampaignLifecycle.CompleteFinishedAsync(db, moving.Select(r => r.CampaignId).Distinct().ToList(), now, ct);
         var sentRows = moving.Count(r => byId[r.Id].Outcome == DeliveryOutcome.Sent);
         return new AppliedOutcomes(sentRows, moving.Count - sentRows);
     }
@@ -91,17 +93,30 @@ public static class CampaignLog
         return skipped;
     }
 
-    /// <summary>Completes the sending campaigns among these whose every recipient is terminal.</summary>
-    public static async Task CompleteFinishedAsync(CrmDbContext db, IReadOnlyList<long> campaignIds, DateTime now, CancellationToken ct)
+    /// <summary>Writes a start's audience as Pending rows of attempt 1, in the caller's transaction; returns how many.</summary>
+    public static async Task<int> InsertAudienceAsync(CrmDbContext db, long campaignId, RuleGroup rules, DateTime now, CancellationToken ct)
     {
-        await db.Campaigns
-            .Where(c => campaignIds.Contains(c.Id) && c.Status == CampaignStatus.Sending && c.AudienceSize != null
-                        && c.Sent + c.Failed + c.Skipped >= c.AudienceSize)
-            .ExecuteUpdateAsync(s => s
-                .SetProperty(c => c.Status, CampaignStatus.Completed)
-                .SetProperty(c => c.CompletedAt, now)
-                .SetProperty(c => c.UpdatedAt, now), ct);
+        // EF Core writes the audience query (every rule value a parameter); the INSERT around it is fixed text.
+        var audience = db.Customers.Where(SegmentCompiler.Compile(rules, now, db.Provider)).Select(c => c.Id);
+        await using var command = audience.CreateDbCommand();
+        command.Transaction = db.Database.CurrentTransaction!.GetDbTransaction();
+        command.CommandText = $"""
+            INSERT INTO communication_log (campaign_id, customer_id, status, attempt, created_at)
+            SELECT @snapshot_campaign_id, a.id, {Pending}, 1, @snapshot_created_at FROM ({command.CommandText}) AS a
+            """;
+        AddParameter(command, "@snapshot_campaign_id", campaignId);
+        AddParameter(command, "@snapshot_created_at", now);
+        return await command.ExecuteNonQueryAsync(ct);
     }
+
+    /// <summary>Moves the campaign's Failed rows back to Pending in <paramref name="attempt"/>, in the caller's transaction; returns how many.</summary>
+    public static Task<int> ResendFailedAsync(CrmDbContext db, long campaignId, int attempt, CancellationToken ct) =>
+        db.CommunicationLog
+            .Where(l => l.CampaignId == campaignId && l.Status == MessageStatus.Failed)
+            .ExecuteUpdateAsync(s => s
+                .SetProperty(l => l.Status, MessageStatus.Pending)
+                .SetProperty(l => l.Attempt, attempt)
+                .SetProperty(l => l.CompletedAt, (DateTime?)null), ct);
 
     /// <summary>
     /// Records what a chunk handed to Delivery: the rendered messages, and Pending → Submitted.
@@ -148,6 +163,14 @@ public static class CampaignLog
         var command = db.Database.GetDbConnection().CreateCommand();
         command.Transaction = db.Database.CurrentTransaction?.GetDbTransaction();
         return command;
+    }
+
+    private static void AddParameter(DbCommand command, string name, object value)
+    {
+        var parameter = command.CreateParameter();
+        parameter.ParameterName = name;
+        parameter.Value = value;
+        command.Parameters.Add(parameter);
     }
 
     private static string? Truncate(string? reason) =>

@@ -1,4 +1,3 @@
-using Hangfire;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -43,7 +42,7 @@ public sealed class CampaignReconciler(IServiceScopeFactory scopes, IOptions<Cam
     {
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<CrmDbContext>();
-        var jobs = scope.ServiceProvider.GetRequiredService<IBackgroundJobClient>();
+        var sendJobs = scope.ServiceProvider.GetRequiredService<ICampaignSendJobs>();
         var planner = scope.ServiceProvider.GetRequiredService<CampaignChunkPlanner>();
         var now = clock.GetUtcNow().UtcDateTime;
         var stalledBefore = now - options.Value.StallTimeout;
@@ -55,7 +54,7 @@ public sealed class CampaignReconciler(IServiceScopeFactory scopes, IOptions<Cam
         {
             if (await TakeLeaseAsync(db, id, CampaignStatus.Scheduled, stalledBefore, now, ct))
             {
-                jobs.Enqueue<CampaignStartJob>(job => job.RunAsync(id, CancellationToken.None));
+                sendJobs.Start(id);
                 log.LogInformation("Campaign {CampaignId} is due: start enqueued", id);
             }
         }
@@ -91,12 +90,12 @@ public sealed class CampaignReconciler(IServiceScopeFactory scopes, IOptions<Cam
             }
             if (campaign.AudienceSize is null)
             {
-                jobs.Enqueue<CampaignStartJob>(job => job.RunAsync(campaign.Id, CancellationToken.None));
+                sendJobs.Start(campaign.Id);
                 log.LogWarning("Campaign {CampaignId} stalled before its audience was taken: start enqueued again", campaign.Id);
                 continue;
             }
             var chunks = await planner.EnqueueAsync(campaign.Id, campaign.Attempt, ct);
-            await CampaignLog.CompleteFinishedAsync(db, [campaign.Id], now, ct);
+            await CampaignLifecycle.CompleteFinishedAsync(db, [campaign.Id], now, ct);
             log.LogWarning("Campaign {CampaignId} made no progress for {StallTimeout}: {Chunks} chunks of its open recipients enqueued again",
                 campaign.Id, options.Value.StallTimeout, chunks);
         }

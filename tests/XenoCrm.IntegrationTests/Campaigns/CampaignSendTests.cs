@@ -7,7 +7,6 @@ using XenoCrm.Core.Data;
 using XenoCrm.Delivery;
 using XenoCrm.IntegrationTests.Infrastructure;
 using XenoCrm.TestServers;
-using XenoCrm.Core.Campaigns.Sending;
 using XenoCrm.ServiceDefaults.Messaging;
 
 namespace XenoCrm.IntegrationTests.Campaigns;
@@ -142,7 +141,7 @@ public sealed class CampaignSendTests(SharedServers servers)
             var startedAt = DateTime.UtcNow;
             await db.Campaigns.Where(c => c.Id == campaignId)
                 .ExecuteUpdateAsync(s => s.SetProperty(c => c.Status, CampaignStatus.Sending).SetProperty(c => c.StartedAt, startedAt));
-            Assert.Equal(4_000, await CampaignStartJob.SnapshotAudienceAsync(db, campaignId, startedAt, CancellationToken.None));
+            Assert.Equal(4_000, await CampaignLifecycle.StartAsync(db, campaignId, startedAt, CancellationToken.None));
         }
         Assert.Equal(4_000, await stack.ScalarAsync($"SELECT COUNT(*) FROM communication_log WHERE campaign_id = {campaignId} AND status = 0"));
 

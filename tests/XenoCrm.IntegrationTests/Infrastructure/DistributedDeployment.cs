@@ -43,6 +43,9 @@ public sealed class DistributedDeployment : IAsyncDisposable
 
     public string CrmConnectionString { get; }
     public string AmqpUri { get; }
+
+    /// <summary>The prefix of this stack's Hangfire keys in the shared Redis.</summary>
+    public string HangfirePrefix => _environment["Hangfire__Prefix"]!;
     public AppProcess Web { get; private set; } = null!;
     public IReadOnlyList<AppProcess> Workers => _workers;
     /// <summary>Where each of <see cref="Workers"/> listens (its health probes), in the same order.</summary>
