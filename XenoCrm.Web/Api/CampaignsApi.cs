@@ -35,137 +35,142 @@ public static class CampaignsApi
     {
         var group = api.MapGroup("/campaigns").WithTags("Campaigns");
 
-        group.MapGet("/", async Task<Results<Ok<Paged<CampaignStatistics.Summary>>, ValidationProblem>> (
-                CrmDbContext db, int page = 1, int pageSize = Paged.DefaultPageSize, CancellationToken ct = default) =>
-                Paged.Validate(page, pageSize) is { } invalid
-                    ? invalid
-                    : TypedResults.Ok(await Paged.ReadAsync(CampaignStatistics.Summaries(db), page, pageSize, ct)))
+        group.MapGet("/", ListAsync)
             .WithName("ListCampaigns")
             .WithSummary("Campaigns, newest first, with audience size, sent, failed, pending and delivery rate.");
-
-        group.MapGet("/{id:long}", async Task<Results<Ok<CampaignStatistics.Detail>, ProblemHttpResult>> (CrmDbContext db, long id, CancellationToken ct) =>
-                await CampaignStatistics.DetailAsync(db, id, ct) is { } detail ? TypedResults.Ok(detail) : NotFound(id))
+        group.MapGet("/{id:long}", GetAsync)
             .WithName("GetCampaign")
             .WithSummary("One campaign: its numbers, failures by reason, the frozen segment rules and the template.");
-
-        group.MapPost("/", async Task<Results<Created<CampaignStatistics.Detail>, ProblemHttpResult>> (
-                HttpContext http, CampaignCommands commands, CrmDbContext db, CancellationToken ct) =>
-            {
-                var (body, refused) = await ReadAsync<CampaignBody>(http);
-                if (body is null)
-                {
-                    return refused!;
-                }
-                var result = await commands.CreateAsync(new(body.Name, body.SegmentId, body.Template), http.User.Identity?.Name ?? "unknown", ct);
-                if (result.Outcome != CampaignCommands.Outcome.Done)
-                {
-                    return ToProblem(result, 0);
-                }
-                var id = result.Campaign!.Id;
-                return TypedResults.Created($"/api/v1/campaigns/{id}", await CampaignStatistics.DetailAsync(db, id, ct));
-            })
+        group.MapPost("/", CreateAsync)
             .WithName("CreateCampaign")
             .WithSummary("Create a draft: {\"name\", \"segmentId\", \"template\"} with a Liquid template such as \"Hi {{ customer.name | default: 'there' }}!\".");
-
-        group.MapPut("/{id:long}", async Task<Results<Ok<CampaignStatistics.Detail>, ProblemHttpResult>> (
-                HttpContext http, CampaignCommands commands, CrmDbContext db, long id, CancellationToken ct) =>
-            {
-                var (body, refused) = await ReadAsync<CampaignBody>(http);
-                if (body is null)
-                {
-                    return refused!;
-                }
-                var result = await commands.UpdateAsync(id, new(body.Name, body.SegmentId, body.Template), ct);
-                return await DetailOrProblemAsync(result, db, id, ct);
-            })
+        group.MapPut("/{id:long}", UpdateAsync)
             .WithName("UpdateCampaign")
             .WithSummary("Replace a draft's or scheduled campaign's name, segment and template.");
-
-        group.MapDelete("/{id:long}", async Task<Results<NoContent, ProblemHttpResult>> (CampaignCommands commands, long id, CancellationToken ct) =>
-            {
-                var result = await commands.DeleteAsync(id, ct);
-                return result.Outcome == CampaignCommands.Outcome.Done ? TypedResults.NoContent() : ToProblem(result, id);
-            })
+        group.MapDelete("/{id:long}", DeleteAsync)
             .WithName("DeleteCampaign")
             .WithSummary("Delete a draft (a campaign that sent anything stays as history).");
-
-        group.MapPost("/{id:long}/send", async Task<Results<Ok<CampaignStatistics.Detail>, ProblemHttpResult>> (
-                HttpContext http, CampaignCommands commands, CrmDbContext db, long id, CancellationToken ct) =>
-            {
-                var body = new SendBody(null, null);
-                if (http.Request.ContentLength is > 0 || http.Request.HasJsonContentType())
-                {
-                    (var read, var refused) = await ReadAsync<SendBody>(http);
-                    if (read is null)
-                    {
-                        return refused!;
-                    }
-                    body = read;
-                }
-                var result = await commands.SendAsync(id, body.At?.UtcDateTime, body.TimeZone, ct);
-                return await DetailOrProblemAsync(result, db, id, ct);
-            })
+        group.MapPost("/{id:long}/send", SendAsync)
             .WithName("SendCampaign")
             .WithSummary("Send now (no body), or schedule with {\"at\": \"2026-12-01T09:00:00+05:30\", \"timeZone\": \"Asia/Kolkata\"}.");
-
-        group.MapPost("/{id:long}/cancel", async Task<Results<Ok<CampaignStatistics.Detail>, ProblemHttpResult>> (
-                CampaignCommands commands, CrmDbContext db, long id, CancellationToken ct) =>
-            {
-                var result = await commands.CancelAsync(id, ct);
-                return await DetailOrProblemAsync(result, db, id, ct);
-            })
+        group.MapPost("/{id:long}/cancel", CancelAsync)
             .WithName("CancelCampaign")
             .WithSummary("Cancel a scheduled or sending campaign; recipients not yet handed to Delivery end Skipped.");
-
-        group.MapPost("/{id:long}/retry-failed", async Task<Results<Ok<CampaignStatistics.Detail>, ProblemHttpResult>> (
-                CampaignCommands commands, CrmDbContext db, long id, CancellationToken ct) =>
-            {
-                var result = await commands.RetryFailedAsync(id, ct);
-                return await DetailOrProblemAsync(result, db, id, ct);
-            })
+        group.MapPost("/{id:long}/retry-failed", RetryFailedAsync)
             .WithName("RetryFailedCampaignMessages")
             .WithSummary("Resend only the failed recipients of a completed campaign, as its next attempt.");
-
-        group.MapGet("/{id:long}/messages", async Task<Results<Ok<Paged<CampaignStatistics.MessageRow>>, ValidationProblem, ProblemHttpResult>> (
-                CrmDbContext db, long id, string? status, string? search, int page = 1, int pageSize = Paged.DefaultPageSize, CancellationToken ct = default) =>
-            {
-                if (Paged.Validate(page, pageSize) is { } invalid)
-                {
-                    return invalid;
-                }
-                if (!CampaignStatistics.TryParseStatus(status, out var parsed))
-                {
-                    return TypedResults.ValidationProblem(new Dictionary<string, string[]>
-                    {
-                        ["status"] = [$"One of {string.Join(", ", Enum.GetNames<MessageStatus>().Select(n => n.ToLowerInvariant()))}."],
-                    });
-                }
-                if (!await db.Campaigns.AnyAsync(c => c.Id == id, ct))
-                {
-                    return NotFound(id);
-                }
-                return TypedResults.Ok(await Paged.ReadAsync(CampaignStatistics.Messages(db, id, parsed, search), page, pageSize, ct));
-            })
+        group.MapGet("/{id:long}/messages", ListMessagesAsync)
             .WithName("ListCampaignMessages")
             .WithSummary("The campaign's message log by id, filtered by status (pending, submitted, sent, failed, skipped) and searched by customer name or email.");
-
-        group.MapPost("/template-preview", async Task<Results<Ok<List<RenderedPreview>>, ProblemHttpResult>> (
-                HttpContext http, CampaignTemplatePreview previews, CancellationToken ct) =>
-            {
-                var (body, refused) = await ReadAsync<TemplatePreviewBody>(http);
-                if (body is null)
-                {
-                    return refused!;
-                }
-                var result = await previews.RenderAsync(body.Template, body.SegmentId, TemplatePreviewCustomers, ct);
-                return result.Errors.Count > 0
-                    ? Invalid(result.Errors)
-                    : TypedResults.Ok(result.Messages.Select(m => new RenderedPreview(m.CustomerId, m.CustomerName, m.Message)).ToList());
-            })
+        group.MapPost("/template-preview", PreviewTemplateAsync)
             .WithName("PreviewCampaignTemplate")
             .WithSummary("Check {\"template\", \"segmentId\"} and render it for a few real customers of the segment.");
 
         return group;
+    }
+
+    private static async Task<Results<Ok<Paged<CampaignStatistics.Summary>>, ValidationProblem>> ListAsync(
+        CrmDbContext db, int page = 1, int pageSize = Paged.DefaultPageSize, CancellationToken ct = default) =>
+        Paged.Validate(page, pageSize) is { } invalid
+            ? invalid
+            : TypedResults.Ok(await Paged.ReadAsync(CampaignStatistics.Summaries(db), page, pageSize, ct));
+
+    private static async Task<Results<Ok<CampaignStatistics.Detail>, ProblemHttpResult>> GetAsync(CrmDbContext db, long id, CancellationToken ct) =>
+        await CampaignStatistics.DetailAsync(db, id, ct) is { } detail ? TypedResults.Ok(detail) : NotFound(id);
+
+    private static async Task<Results<Created<CampaignStatistics.Detail>, ProblemHttpResult>> CreateAsync(
+        HttpContext http, CampaignCommands commands, CrmDbContext db, CancellationToken ct)
+    {
+        var (body, refused) = await ReadAsync<CampaignBody>(http);
+        if (body is null)
+        {
+            return refused!;
+        }
+        var result = await commands.CreateAsync(new(body.Name, body.SegmentId, body.Template), http.User.Identity?.Name ?? "unknown", ct);
+        if (result.Outcome != CampaignCommands.Outcome.Done)
+        {
+            return ToProblem(result, 0);
+        }
+        var id = result.Campaign!.Id;
+        return TypedResults.Created($"/api/v1/campaigns/{id}", await CampaignStatistics.DetailAsync(db, id, ct));
+    }
+
+    private static async Task<Results<Ok<CampaignStatistics.Detail>, ProblemHttpResult>> UpdateAsync(
+        HttpContext http, CampaignCommands commands, CrmDbContext db, long id, CancellationToken ct)
+    {
+        var (body, refused) = await ReadAsync<CampaignBody>(http);
+        if (body is null)
+        {
+            return refused!;
+        }
+        var result = await commands.UpdateAsync(id, new(body.Name, body.SegmentId, body.Template), ct);
+        return await DetailOrProblemAsync(result, db, id, ct);
+    }
+
+    private static async Task<Results<NoContent, ProblemHttpResult>> DeleteAsync(CampaignCommands commands, long id, CancellationToken ct)
+    {
+        var result = await commands.DeleteAsync(id, ct);
+        return result.Outcome == CampaignCommands.Outcome.Done ? TypedResults.NoContent() : ToProblem(result, id);
+    }
+
+    private static async Task<Results<Ok<CampaignStatistics.Detail>, ProblemHttpResult>> SendAsync(
+        HttpContext http, CampaignCommands commands, CrmDbContext db, long id, CancellationToken ct)
+    {
+        var body = new SendBody(null, null);
+        if (http.Request.ContentLength is > 0 || http.Request.HasJsonContentType())
+        {
+            (var read, var refused) = await ReadAsync<SendBody>(http);
+            if (read is null)
+            {
+                return refused!;
+            }
+            body = read;
+        }
+        var result = await commands.SendAsync(id, body.At?.UtcDateTime, body.TimeZone, ct);
+        return await DetailOrProblemAsync(result, db, id, ct);
+    }
+
+    private static async Task<Results<Ok<CampaignStatistics.Detail>, ProblemHttpResult>> CancelAsync(
+        CampaignCommands commands, CrmDbContext db, long id, CancellationToken ct) =>
+        await DetailOrProblemAsync(await commands.CancelAsync(id, ct), db, id, ct);
+
+    private static async Task<Results<Ok<CampaignStatistics.Detail>, ProblemHttpResult>> RetryFailedAsync(
+        CampaignCommands commands, CrmDbContext db, long id, CancellationToken ct) =>
+        await DetailOrProblemAsync(await commands.RetryFailedAsync(id, ct), db, id, ct);
+
+    private static async Task<Results<Ok<Paged<CampaignStatistics.MessageRow>>, ValidationProblem, ProblemHttpResult>> ListMessagesAsync(
+        CrmDbContext db, long id, string? status, string? search, int page = 1, int pageSize = Paged.DefaultPageSize, CancellationToken ct = default)
+    {
+        if (Paged.Validate(page, pageSize) is { } invalid)
+        {
+            return invalid;
+        }
+        if (!CampaignStatistics.TryParseStatus(status, out var parsed))
+        {
+            return TypedResults.ValidationProblem(new Dictionary<string, string[]>
+            {
+                ["status"] = [$"One of {string.Join(", ", Enum.GetNames<MessageStatus>().Select(n => n.ToLowerInvariant()))}."],
+            });
+        }
+        if (!await db.Campaigns.AnyAsync(c => c.Id == id, ct))
+        {
+            return NotFound(id);
+        }
+        return TypedResults.Ok(await Paged.ReadAsync(CampaignStatistics.Messages(db, id, parsed, search), page, pageSize, ct));
+    }
+
+    private static async Task<Results<Ok<List<RenderedPreview>>, ProblemHttpResult>> PreviewTemplateAsync(
+        HttpContext http, CampaignTemplatePreview previews, CancellationToken ct)
+    {
+        var (body, refused) = await ReadAsync<TemplatePreviewBody>(http);
+        if (body is null)
+        {
+            return refused!;
+        }
+        var result = await previews.RenderAsync(body.Template, body.SegmentId, TemplatePreviewCustomers, ct);
+        return result.Errors.Count > 0
+            ? Invalid(result.Errors)
+            : TypedResults.Ok(result.Messages.Select(m => new RenderedPreview(m.CustomerId, m.CustomerName, m.Message)).ToList());
     }
 
     /// <summary>Reads the body into <typeparamref name="T"/>; an unknown member or a wrong type is a 400 naming the field.</summary>

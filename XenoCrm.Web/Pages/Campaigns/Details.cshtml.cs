@@ -29,6 +29,10 @@ public sealed class DetailsModel(CrmDbContext db, CampaignCommands commands, Dis
 
     public string Search { get; private set; } = "";
 
+    /// <summary>Whether the page offers <paramref name="command"/>'s button: the lifecycle allows it (and a retry has failures to resend).</summary>
+    public bool Offers(CampaignCommand command) =>
+        CampaignLifecycle.Allows(Campaign.Status, command) && (command != CampaignCommand.RetryFailed || Campaign.Failed > 0);
+
     public async Task<IActionResult> OnGetAsync(long id, string? status, string? search, int pageIndex = 1, int size = 25, CancellationToken ct = default)
     {
         if (await CampaignStatistics.DetailAsync(db, id, ct) is not { } detail)

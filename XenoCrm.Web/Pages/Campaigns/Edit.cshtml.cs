@@ -28,7 +28,7 @@ public sealed class EditModel(CrmDbContext db, CampaignCommands commands, Campai
         {
             return NotFound();
         }
-        if (campaign.Status is not (CampaignStatus.Draft or CampaignStatus.Scheduled))
+        if (!CampaignLifecycle.Allows(campaign.Status, CampaignCommand.Edit))
         {
             TempData.Failure($"“{campaign.Name}” is {campaign.Status}; only a draft or a scheduled campaign can be edited.");
             return RedirectToPage("/Campaigns/Details", new { id = Id });

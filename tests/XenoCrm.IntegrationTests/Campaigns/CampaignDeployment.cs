@@ -47,7 +47,7 @@ internal static class CampaignDeployment
     public static async Task SendNowAsync(DistributedDeployment stack, long campaignId)
     {
         using var response = await stack.Api.PostAsync($"/api/v1/campaigns/{campaignId}/send", null);
-        Assert.True(response.StatusCode == HttpStatusCode.OK, await response.Content.ReadAsStringAsync());
+        Assert.True(response.StatusCode == HttpStatusCode.OK, $"{await response.Content.ReadAsStringAsync()}\n{Logs(stack)}");
     }
 
     /// <summary>Recipients that reached Sent or Failed.</summary>

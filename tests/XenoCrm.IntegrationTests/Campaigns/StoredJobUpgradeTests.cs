@@ -33,12 +33,9 @@ public sealed class StoredJobUpgradeTests(SharedServers servers)
         // This process reads the stored job back to enqueue it, as every host of the new release does.
         GlobalConfiguration.Configuration.UseStableJobNames();
         var storage = new RedisStorage(servers.Redis.ConnectionString, new RedisStorageOptions { Prefix = stack.HangfirePrefix });
-        string jobId;
-        using (var connection = storage.GetConnection())
-        {
-            jobId = connection.CreateExpiredJob(Job.FromExpression<CampaignStartJob>(job => job.RunAsync(campaignId, CancellationToken.None)),
-                new Dictionary<string, string?>(), DateTime.UtcNow, TimeSpan.FromHours(1));
-        }
+        var client = new BackgroundJobClient(storage);
+        // Parked in the schedule for a day, so that no server runs it before it is rewritten.
+        var jobId = client.Create(Job.FromExpression<CampaignStartJob>(job => job.RunAsync(campaignId, CancellationToken.None)), new ScheduledState(TimeSpan.FromDays(1)));
         await using (var redis = await ConnectionMultiplexer.ConnectAsync(servers.Redis.ConnectionString))
         {
             var key = $"{stack.HangfirePrefix}job:{jobId}";
@@ -53,7 +50,7 @@ public sealed class StoredJobUpgradeTests(SharedServers servers)
             ]);
             Assert.Equal(FormerStartJobType, (string?)await db.HashGetAsync(key, "Type"));
         }
-        Assert.True(new BackgroundJobClient(storage).ChangeState(jobId, new EnqueuedState(CampaignQueues.Campaigns), expectedState: null));
+        Assert.True(client.ChangeState(jobId, new EnqueuedState(CampaignQueues.Campaigns), ScheduledState.StateName));
 
         await CampaignDeployment.WaitForCompletedAsync(stack, campaignId, TimeSpan.FromSeconds(90));
         await CampaignDeployment.AssertDeliveredExactlyOnceAsync(stack, campaignId, 300);
