@@ -7,9 +7,7 @@ using Microsoft.Extensions.Options;
 using XenoCrm.Core.BackgroundJobs;
 using XenoCrm.Core.Campaigns;
 using XenoCrm.Core.Campaigns.Sending;
-using XenoCrm.Core.Data;
 using XenoCrm.Core.Ingestion;
-using XenoCrm.Core.Messaging;
 using XenoCrm.ServiceDefaults.Messaging;
 
 namespace XenoCrm.Core;
@@ -28,10 +26,7 @@ public static class WorkersRoleExtensions
             .ValidateDataAnnotations()
             .ValidateOnStart();
 
-        builder.Services.AddScoped<IMessageBatchHandler<CustomersReceived>, CustomersIngestionHandler>();
-        builder.Services.AddScoped<IMessageBatchHandler<OrdersReceived>, OrdersIngestionHandler>();
-        AddConsumer<CustomersReceived>(builder.Services, Topics.Customers, m => m.Customers.Count);
-        AddConsumer<OrdersReceived>(builder.Services, Topics.Orders, m => m.Orders.Count);
+        builder.Services.AddMessageSubscriptions();
 
         builder.AddCampaignSending();
         builder.AddHangfireStorage();
@@ -57,25 +52,14 @@ public static class WorkersRoleExtensions
         // Without Delivery:BaseUrl the host registers the in-process Delivery role (the embedded mode).
         if (builder.Configuration.GetSection(DeliveryOptions.Section).Get<DeliveryOptions>()?.BaseUrl is not null)
         {
-            builder.Services.AddHttpClient<IDeliveryGateway, HttpDeliveryGateway>((sp, http) =>
-                HttpDeliveryGateway.Configure(http, sp.GetRequiredService<IOptions<DeliveryOptions>>().Value));
+            HttpDeliveryGateway.AddResilience(builder.Services.AddHttpClient<IDeliveryGateway, HttpDeliveryGateway>((sp, http) =>
+                HttpDeliveryGateway.Configure(http, sp.GetRequiredService<IOptions<DeliveryOptions>>().Value)));
         }
         builder.Services.TryAddScoped<ICampaignSendJobs, HangfireCampaignSendJobs>();
         builder.Services.AddScoped<CampaignChunkPlanner>();
         builder.Services.AddScoped<CampaignStartJob>();
         builder.Services.AddScoped<CampaignChunkJob>();
         builder.Services.AddScoped<CampaignRetryFailedJob>();
-        builder.Services.AddScoped<IMessageBatchHandler<DeliveryReceiptsPublished>, DeliveryReceiptsHandler>();
-        AddConsumer<DeliveryReceiptsPublished>(builder.Services, Topics.Receipts, m => m.Receipts.Count);
         builder.Services.AddHostedService<CampaignReconciler>();
     }
-
-    private static void AddConsumer<TMessage>(IServiceCollection services, string topic, Func<TMessage, int> recordCount) =>
-        services.AddSingleton<IHostedService>(sp =>
-        {
-            var ingestion = sp.GetRequiredService<IOptions<IngestionOptions>>().Value;
-            var sqlite = sp.GetRequiredService<IConfiguration>().UsesSqlite();
-            return ActivatorUtilities.CreateInstance<BatchConsumer<TMessage>>(sp,
-                new BatchConsumerSettings(topic, ingestion.Prefetch, ingestion.BatchSize, sqlite ? 1 : ingestion.ConsumersPerQueue), recordCount);
-        });
 }

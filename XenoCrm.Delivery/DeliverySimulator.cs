@@ -152,7 +152,7 @@ public sealed class DeliverySimulator(IMessagePublisher publisher, IOptions<Deli
                 var decision = DeliveryOutcomes.Decide(id, _options.Seed, _options.SuccessRate);
                 receipts[i] = new DeliveryReceipt(id, decision.Outcome, decision.Reason, at);
             }
-            publishes.Add(publisher.PublishAsync(Topics.Receipts, new DeliveryReceiptsPublished(receipts), ct));
+            publishes.Add(publisher.PublishAsync(new DeliveryReceiptsPublished(receipts), ct));
         }
         return Task.WhenAll(publishes);
     }

@@ -41,8 +41,16 @@ public static class CrmDatabaseExtensions
         return builder;
     }
 
+    // No EnableRetryOnFailure (it was EnableRetryOnFailure(0), a retrying strategy that never retried). EF's retrying
+    // strategy refuses transactions the code begins itself unless every unit of work runs inside
+    // Database.CreateExecutionStrategy().ExecuteAsync, and it can only replay one SaveChanges or one transaction, not
+    // the unit around it. The writes that matter begin their own transactions (ingestion, the campaign jobs), and what
+    // retries them is one level up, where the whole unit of work is known: the consumers' DatabaseRetry (Polly) for
+    // ingestion and receipts, Hangfire's job retries for the campaign jobs, the user's next request for a page. The
+    // classification of what is transient lives in DatabaseRetry.IsDatabaseFailureAsync, which reads the driver's own
+    // DbException.IsTransient, so nothing of Pomelo's strategy is lost.
     internal static DbContextOptionsBuilder UseMySql(DbContextOptionsBuilder options, string connectionString) =>
-        options.UseMySql(connectionString, MySqlServer, mysql => mysql.EnableRetryOnFailure(0));
+        options.UseMySql(connectionString, MySqlServer);
 
     internal static DbContextOptionsBuilder UseSqlite(DbContextOptionsBuilder options, string connectionString) =>
         options.UseSqlite(connectionString);

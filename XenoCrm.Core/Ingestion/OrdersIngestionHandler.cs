@@ -4,6 +4,8 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Storage;
 using Microsoft.Extensions.Options;
 using MySqlConnector;
+using Polly;
+using Polly.Retry;
 using XenoCrm.Core.Data;
 using XenoCrm.Core.Messaging;
 using XenoCrm.ServiceDefaults.Telemetry;
@@ -19,8 +21,19 @@ namespace XenoCrm.Core.Ingestion;
 /// </summary>
 public sealed class OrdersIngestionHandler(CrmDbContext db, IOptions<IngestionOptions> options, CrmMetrics metrics) : IMessageBatchHandler<OrdersReceived>
 {
-    // Two workers inserting the same order race on its unique key; the loser retries its batch.
-    private const int DuplicateKeyRetries = 5;
+    // Two workers inserting the same order race on its unique key; the loser stores its chunk again (its transaction
+    // rolled back), and that retry sees the other's order and skips it. A few jittered milliseconds apart, so that two
+    // losers of the same race do not meet again. Any other failure is for the consumer's database retry to judge.
+    private static readonly ResiliencePipeline DuplicateKeyRetry = new ResiliencePipelineBuilder()
+        .AddRetry(new RetryStrategyOptions
+        {
+            ShouldHandle = new PredicateBuilder().Handle<MySqlException>(ex => ex.ErrorCode == MySqlErrorCode.DuplicateKeyEntry),
+            MaxRetryAttempts = 4,
+            BackoffType = DelayBackoffType.Exponential,
+            UseJitter = true,
+            Delay = TimeSpan.FromMilliseconds(5),
+        })
+        .Build();
 
     private sealed record Item(int MessageIndex, OrderRecord Order);
 
@@ -36,18 +49,7 @@ public sealed class OrdersIngestionHandler(CrmDbContext db, IOptions<IngestionOp
         await db.Database.OpenConnectionAsync(ct);
         foreach (var chunk in items.Chunk(options.Value.BatchSize))
         {
-            for (var attempt = 1; ; attempt++)
-            {
-                try
-                {
-                    missing.AddRange(await StoreAsync(chunk, ct));
-                    break;
-                }
-                catch (MySqlException ex) when (ex.ErrorCode == MySqlErrorCode.DuplicateKeyEntry && attempt < DuplicateKeyRetries)
-                {
-                    // The other transaction committed the order; the retry sees it and skips it.
-                }
-            }
+            missing.AddRange(await DuplicateKeyRetry.ExecuteAsync(async token => await StoreAsync(chunk, token), ct));
         }
         return missing
             .GroupBy(i => i.MessageIndex)

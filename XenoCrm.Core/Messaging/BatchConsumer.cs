@@ -1,12 +1,12 @@
-using System.Data.Common;
 using System.Text;
 using System.Text.Json;
 using System.Threading.Channels;
-using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Polly;
+using Polly.Retry;
 using XenoCrm.Core.Data;
 using XenoCrm.ServiceDefaults.Telemetry;
 using XenoCrm.ServiceDefaults.Messaging;
@@ -29,68 +29,105 @@ public sealed record Deferral<TMessage>(int Index, TMessage Remainder, string Re
 
 /// <param name="MaxRecordsPerBatch">How many records one read gathers from the prefetch window; the handler decides how many go in one transaction.</param>
 /// <param name="Concurrency">Independent subscriptions of this process, each storing its own batches.</param>
-public sealed record BatchConsumerSettings(string Topic, ushort Prefetch, int MaxRecordsPerBatch, int Concurrency = 1)
+public sealed record BatchConsumerSettings(ushort Prefetch, int MaxRecordsPerBatch, int Concurrency = 1)
 {
     /// <summary>How long a read waits for more messages while its batch is still small.</summary>
     public TimeSpan Linger { get; init; } = TimeSpan.FromMilliseconds(10);
+
+    /// <summary>The first wait before a batch the database failed is stored again; later waits grow, with jitter.</summary>
+    public TimeSpan DatabaseRetryDelay { get; init; } = DatabaseRetry.FirstDelay;
 }
 
 /// <summary>
-/// Consumes a topic in batches: reads what the prefetch window holds (up to a record budget),
-/// hands it to the handler, publishes deferrals, and acknowledges only after the handler
-/// committed. A batch that fails is split in halves until the failing message stands alone;
-/// that one is retried after the delay and finally dead-lettered with its reason. A failure the
-/// database causes (it is down, a deadlock) is not the message's fault: the same batch is
-/// retried with backoff, spending none of its attempts.
+/// Consumes the topic of <typeparamref name="TMessage"/> in batches: reads what the prefetch window holds (up to a
+/// record budget), hands it to the handler, publishes deferrals, and acknowledges only after the handler committed.
+/// A batch that fails is split in halves until the failing message stands alone; that one is retried after the delay
+/// and finally dead-lettered with its reason. A failure the database causes (it is down, a deadlock) is not the
+/// message's fault: the same batch is retried (<see cref="DatabaseRetry"/>), spending none of its attempts. Attempts
+/// and deferrals live here, not where messages are published.
 /// </summary>
 public sealed class BatchConsumer<TMessage>(
     BatchConsumerSettings settings,
     Func<TMessage, int> recordCount,
-    IMessageSubscriber subscriber,
-    IMessagePublisher publisher,
+    IMessageTransport transport,
     IServiceScopeFactory scopes,
     IOptions<MessagingOptions> options,
     CrmMetrics metrics,
     ILogger<BatchConsumer<TMessage>> logger) : BackgroundService
+    where TMessage : class
 {
-    private static readonly TimeSpan MaxBackoff = TimeSpan.FromSeconds(10);
+    private readonly string _topic = MessageTopic.Of<TMessage>();
+
+    private readonly ResiliencePipeline _storeRetry = DatabaseRetry.Pipeline(scopes, logger, $"storing {MessageTopic.Of<TMessage>()}", settings.DatabaseRetryDelay);
+
+    private readonly ResiliencePipeline _deadLetterRetry = DatabaseRetry.Pipeline(scopes, logger, $"dead-lettering {MessageTopic.Of<TMessage>()}", settings.DatabaseRetryDelay);
+
+    // The broker away (or never there): retried for as long as it takes, the waits growing to 10 s, with jitter so that
+    // the consumers of every process do not reconnect in step. Unacknowledged messages return to the queue meanwhile.
+    private readonly ResiliencePipeline _subscribeRetry = new ResiliencePipelineBuilder()
+        .AddRetry(new RetryStrategyOptions
+        {
+            ShouldHandle = args => ValueTask.FromResult(args.Outcome.Exception is not null && !args.Context.CancellationToken.IsCancellationRequested),
+            MaxRetryAttempts = int.MaxValue,
+            BackoffType = DelayBackoffType.Exponential,
+            UseJitter = true,
+            Delay = TimeSpan.FromMilliseconds(200),
+            MaxDelay = TimeSpan.FromSeconds(10),
+            OnRetry = args =>
+            {
+                logger.LogWarning("Consumer of {Topic} could not subscribe or lost its subscription at once ({Error}); subscribing again in {Delay} ms",
+                    MessageTopic.Of<TMessage>(), args.Outcome.Exception?.Message, (int)args.RetryDelay.TotalMilliseconds);
+                return ValueTask.CompletedTask;
+            },
+        })
+        .Build();
 
     protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
         Task.WhenAll(Enumerable.Range(0, settings.Concurrency).Select(_ => ConsumeAsync(stoppingToken)));
 
     private async Task ConsumeAsync(CancellationToken stoppingToken)
     {
-        var backoff = new Backoff();
         while (!stoppingToken.IsCancellationRequested)
         {
             try
             {
-                await using var subscription = await subscriber.SubscribeAsync(settings.Topic, settings.Prefetch, stoppingToken);
-                logger.LogInformation("Consuming {Topic} (prefetch {Prefetch}, up to {Records} records a batch)", settings.Topic, settings.Prefetch, settings.MaxRecordsPerBatch);
-                metrics.ConsumerProgressed(settings.Topic);
-                backoff.Reset();
-                while (await subscription.Messages.WaitToReadAsync(stoppingToken))
-                {
-                    var batch = await ReadBatchAsync(subscription.Messages, stoppingToken);
-                    // Empty when a competing reader of the in-process bus took the message first.
-                    if (batch.Count > 0)
-                    {
-                        await subscription.AckAsync(batch, stoppingToken);
-                    }
-                }
+                await _subscribeRetry.ExecuteAsync(ConsumeOneSubscriptionAsync, stoppingToken);
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
                 return;
             }
-            catch (Exception ex)
+        }
+    }
+
+    /// <summary>
+    /// Subscribes and consumes until the subscription ends. Throws when it ended before it acknowledged anything, so the
+    /// retry waits longer each time; returns when it had been working, so that the next one starts from the short wait.
+    /// </summary>
+    private async ValueTask ConsumeOneSubscriptionAsync(CancellationToken ct)
+    {
+        var acknowledged = false;
+        try
+        {
+            await using var subscription = await transport.SubscribeAsync(_topic, settings.Prefetch, ct);
+            logger.LogInformation("Consuming {Topic} (prefetch {Prefetch}, up to {Records} records a batch)", _topic, settings.Prefetch, settings.MaxRecordsPerBatch);
+            metrics.ConsumerProgressed(_topic);
+            while (await subscription.Messages.WaitToReadAsync(ct))
             {
-                // The broker went away (or was never there): unacknowledged messages return to
-                // the queue, so resubscribing loses nothing.
-                var delay = backoff.Next();
-                logger.LogWarning("Consumer of {Topic} lost its subscription ({Error}); resubscribing in {Delay} ms", settings.Topic, ex.Message, (int)delay.TotalMilliseconds);
-                await Task.Delay(delay, stoppingToken);
+                var batch = await ReadBatchAsync(subscription.Messages, ct);
+                // Empty when a competing reader of the in-process bus took the message first.
+                if (batch.Count > 0)
+                {
+                    await subscription.AckAsync(batch, ct);
+                    acknowledged = true;
+                }
             }
+        }
+        catch (Exception ex) when (acknowledged && !ct.IsCancellationRequested)
+        {
+            // The subscription ended (its channel closed) or an acknowledgement failed: unacknowledged messages
+            // return to the queue, so subscribing again loses nothing.
+            logger.LogWarning("Consumer of {Topic} lost its subscription ({Error}); subscribing again", _topic, ex.Message);
         }
     }
 
@@ -126,9 +163,9 @@ public sealed class BatchConsumer<TMessage>(
         }
         if (valid.Count > 0)
         {
-            using var activity = CrmTracing.StartProcess(settings.Topic, valid.Select(v => v.Message.Parent).ToList());
+            using var activity = CrmTracing.StartProcess(_topic, valid.Select(v => v.Message.Parent).ToList());
             await HandleOrSplitAsync(valid, ct);
-            metrics.ConsumerProgressed(settings.Topic);
+            metrics.ConsumerProgressed(_topic);
         }
         return batch;
     }
@@ -157,13 +194,19 @@ public sealed class BatchConsumer<TMessage>(
         IReadOnlyList<Deferral<TMessage>> deferrals;
         try
         {
-            deferrals = await HandleRetryingTransientFailuresAsync(items.Select(i => i.Body).ToList(), ct);
+            var messages = items.Select(i => i.Body).ToList();
+            deferrals = await _storeRetry.ExecuteAsync(async token =>
+            {
+                await using var scope = scopes.CreateAsyncScope();
+                var handler = scope.ServiceProvider.GetRequiredService<IMessageBatchHandler<TMessage>>();
+                return await handler.HandleAsync(messages, token);
+            }, ct);
         }
         catch (Exception ex) when (!ct.IsCancellationRequested)
         {
             if (items.Count > 1)
             {
-                logger.LogWarning("A batch of {Count} {Topic} messages failed ({Error}); splitting it to isolate the bad one", items.Count, settings.Topic, ex.Message);
+                logger.LogWarning("A batch of {Count} {Topic} messages failed ({Error}); splitting it to isolate the bad one", items.Count, _topic, ex.Message);
                 var half = items.Count / 2;
                 await HandleOrSplitAsync(items[..half], ct);
                 await HandleOrSplitAsync(items[half..], ct);
@@ -173,34 +216,10 @@ public sealed class BatchConsumer<TMessage>(
             await DeferOrDeadLetterAsync(message, MessageJson.Serialize(body), $"{ex.GetType().Name}: {ex.Message}", ct);
             return;
         }
-        logger.LogDebug("Stored a batch of {Messages} {Topic} messages ({Deferred} deferred)", items.Count, settings.Topic, deferrals.Count);
+        logger.LogDebug("Stored a batch of {Messages} {Topic} messages ({Deferred} deferred)", items.Count, _topic, deferrals.Count);
         foreach (var deferral in deferrals)
         {
             await DeferOrDeadLetterAsync(items[deferral.Index].Message, MessageJson.Serialize(deferral.Remainder), deferral.Reason, ct);
-        }
-    }
-
-    private async Task<IReadOnlyList<Deferral<TMessage>>> HandleRetryingTransientFailuresAsync(List<TMessage> messages, CancellationToken ct)
-    {
-        var backoff = new Backoff();
-        while (true)
-        {
-            try
-            {
-                await using var scope = scopes.CreateAsyncScope();
-                var handler = scope.ServiceProvider.GetRequiredService<IMessageBatchHandler<TMessage>>();
-                return await handler.HandleAsync(messages, ct);
-            }
-            catch (Exception ex) when (!ct.IsCancellationRequested)
-            {
-                if (!await IsDatabaseTroubleAsync(ex, ct))
-                {
-                    throw;
-                }
-                var delay = backoff.Next();
-                logger.LogWarning("The database failed while storing {Topic} ({Error}); retrying the same batch in {Delay} ms", settings.Topic, ex.Message, (int)delay.TotalMilliseconds);
-                await Task.Delay(delay, ct);
-            }
         }
     }
 
@@ -211,78 +230,27 @@ public sealed class BatchConsumer<TMessage>(
             await DeadLetterAsync(message with { Body = remainder }, $"{reason} (after {message.Attempt} attempts)", ct);
             return;
         }
-        logger.LogInformation("Deferring a {Topic} message (attempt {Attempt} of {Max}): {Reason}", settings.Topic, message.Attempt, options.Value.MaxAttempts, reason);
-        await publisher.PublishAsync(settings.Topic, remainder, message.Attempt + 1, delayed: true, ct);
+        logger.LogInformation("Deferring a {Topic} message (attempt {Attempt} of {Max}): {Reason}", _topic, message.Attempt, options.Value.MaxAttempts, reason);
+        await transport.SendAsync(new OutgoingMessage(_topic, remainder, message.Attempt + 1, Deferred: true), ct);
     }
 
     private async Task DeadLetterAsync(InboundMessage message, string reason, CancellationToken ct)
     {
-        logger.LogWarning("Dead-lettering a {Topic} message: {Reason}", settings.Topic, reason);
-        var backoff = new Backoff();
-        while (true)
-        {
-            try
-            {
-                await using var scope = scopes.CreateAsyncScope();
-                var db = scope.ServiceProvider.GetRequiredService<CrmDbContext>();
-                db.DeadLetters.Add(new DeadLetter
-                {
-                    Topic = message.Topic,
-                    Body = Encoding.UTF8.GetString(message.Body.Span),
-                    Reason = reason.Length > 2000 ? reason[..2000] : reason,
-                    Attempts = message.Attempt,
-                    CreatedAt = DateTime.UtcNow,
-                });
-                await db.SaveChangesAsync(ct);
-                metrics.DeadLettered(settings.Topic);
-                return;
-            }
-            catch (Exception ex) when (!ct.IsCancellationRequested)
-            {
-                if (!await IsDatabaseTroubleAsync(ex, ct))
-                {
-                    throw;
-                }
-                await Task.Delay(backoff.Next(), ct);
-            }
-        }
-    }
-
-    /// <summary>
-    /// True when the failure is the database's, not the message's: a transient error by the
-    /// driver's own judgement, or any error while the database does not answer a ping.
-    /// </summary>
-    private async Task<bool> IsDatabaseTroubleAsync(Exception ex, CancellationToken ct)
-    {
-        for (var e = ex; e is not null; e = e.InnerException)
-        {
-            if (e is DbException { IsTransient: true } or TimeoutException or SqliteException { SqliteErrorCode: 5 or 6 })
-            {
-                return true;
-            }
-        }
-        try
+        logger.LogWarning("Dead-lettering a {Topic} message: {Reason}", _topic, reason);
+        await _deadLetterRetry.ExecuteAsync(async token =>
         {
             await using var scope = scopes.CreateAsyncScope();
             var db = scope.ServiceProvider.GetRequiredService<CrmDbContext>();
-            return !await db.Database.CanConnectAsync(ct);
-        }
-        catch (Exception) when (!ct.IsCancellationRequested)
-        {
-            return true;
-        }
-    }
-
-    private sealed class Backoff
-    {
-        private int _failures;
-
-        public void Reset() => _failures = 0;
-
-        public TimeSpan Next()
-        {
-            var delay = TimeSpan.FromMilliseconds(200 * Math.Pow(2, Math.Min(_failures++, 6)));
-            return delay < MaxBackoff ? delay : MaxBackoff;
-        }
+            db.DeadLetters.Add(new DeadLetter
+            {
+                Topic = message.Topic,
+                Body = Encoding.UTF8.GetString(message.Body.Span),
+                Reason = reason.Length > 2000 ? reason[..2000] : reason,
+                Attempts = message.Attempt,
+                CreatedAt = DateTime.UtcNow,
+            });
+            await db.SaveChangesAsync(token);
+        }, ct);
+        metrics.DeadLettered(_topic);
     }
 }

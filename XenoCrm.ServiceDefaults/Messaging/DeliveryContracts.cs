@@ -19,6 +19,7 @@ public enum DeliveryOutcome
 public sealed record DeliveryReceipt(string MessageId, DeliveryOutcome Outcome, string? Reason, DateTime At);
 
 /// <summary>A batch of receipts, published by Delivery to <see cref="Messaging.Topics.Receipts"/>.</summary>
+[MessageTopic(Topics.Receipts)]
 public sealed record DeliveryReceiptsPublished(IReadOnlyList<DeliveryReceipt> Receipts);
 
 /// <summary>Hands messages to the Delivery service: over HTTP in the distributed mode, in process in the embedded one.</summary>

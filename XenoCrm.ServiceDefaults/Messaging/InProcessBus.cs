@@ -11,7 +11,7 @@ namespace XenoCrm.ServiceDefaults.Messaging;
 /// in memory only, so a crash loses what was accepted and not yet stored; that is the trade
 /// the try-out mode makes, and why the distributed mode uses RabbitMQ.
 /// </summary>
-public sealed class InProcessBus(IOptions<MessagingOptions> options) : IMessagePublisher, IMessageSubscriber, IQueueInspector
+public sealed class InProcessBus(IOptions<MessagingOptions> options) : IMessageTransport, IQueueInspector
 {
     private const int Capacity = 10_000;
     private readonly ConcurrentDictionary<string, Channel<InboundMessage>> _topics = new();
@@ -19,19 +19,20 @@ public sealed class InProcessBus(IOptions<MessagingOptions> options) : IMessageP
     private Channel<InboundMessage> Topic(string topic) =>
         _topics.GetOrAdd(topic, _ => Channel.CreateBounded<InboundMessage>(Capacity));
 
-    public async Task PublishAsync(string topic, ReadOnlyMemory<byte> body, int attempt, bool delayed, CancellationToken ct)
+    public async Task SendAsync(OutgoingMessage message, CancellationToken ct)
     {
-        using var activity = CrmTracing.StartPublish(topic);
-        var message = new InboundMessage(topic, body.ToArray(), attempt, DeliveryTag: 0) { Parent = Activity.Current?.Context ?? default };
-        if (!delayed)
+        using var activity = CrmTracing.StartPublish(message.Topic);
+        var inbound = new InboundMessage(message.Topic, message.Body.ToArray(), message.Attempt, DeliveryTag: 0) { Parent = Activity.Current?.Context ?? default };
+        var topic = Topic(message.Topic);
+        if (!message.Deferred)
         {
-            await Topic(topic).Writer.WriteAsync(message, ct);
+            await topic.Writer.WriteAsync(inbound, ct);
             return;
         }
         _ = Task.Run(async () =>
         {
             await Task.Delay(options.Value.RetryDelay, CancellationToken.None);
-            await Topic(topic).Writer.WriteAsync(message, CancellationToken.None);
+            await topic.Writer.WriteAsync(inbound, CancellationToken.None);
         }, CancellationToken.None);
     }
 

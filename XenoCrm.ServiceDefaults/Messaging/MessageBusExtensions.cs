@@ -26,12 +26,12 @@ public static class MessageBusExtensions
             .ValidateOnStart();
         // The consumers count what they store and dead-letter, with or without a metrics exporter.
         builder.Services.TryAddSingleton<CrmMetrics>();
+        builder.Services.AddSingleton<IMessagePublisher, MessagePublisher>();
 
         if (builder.Configuration.UsesInProcessBus())
         {
             builder.Services.AddSingleton<InProcessBus>();
-            builder.Services.AddSingleton<IMessagePublisher>(sp => sp.GetRequiredService<InProcessBus>());
-            builder.Services.AddSingleton<IMessageSubscriber>(sp => sp.GetRequiredService<InProcessBus>());
+            builder.Services.AddSingleton<IMessageTransport>(sp => sp.GetRequiredService<InProcessBus>());
             builder.Services.AddSingleton<IQueueInspector>(sp => sp.GetRequiredService<InProcessBus>());
             return builder;
         }
@@ -43,8 +43,7 @@ public static class MessageBusExtensions
                 [$"ConnectionStrings:{ConnectionName} must be an amqp:// or amqps:// URI."]);
         }
         builder.Services.AddSingleton(sp => new RabbitMqBus(uri, sp.GetRequiredService<IOptions<MessagingOptions>>(), sp.GetRequiredService<ILogger<RabbitMqBus>>()));
-        builder.Services.AddSingleton<IMessagePublisher>(sp => sp.GetRequiredService<RabbitMqBus>());
-        builder.Services.AddSingleton<IMessageSubscriber>(sp => sp.GetRequiredService<RabbitMqBus>());
+        builder.Services.AddSingleton<IMessageTransport>(sp => sp.GetRequiredService<RabbitMqBus>());
         builder.Services.AddSingleton<IQueueInspector>(sp => sp.GetRequiredService<RabbitMqBus>());
         builder.Services.AddReadinessCheck<RabbitMqHealthCheck>("rabbitmq");
         return builder;

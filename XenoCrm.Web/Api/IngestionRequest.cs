@@ -54,7 +54,7 @@ internal static class IngestionRequest
             var requestId = Guid.CreateVersion7().ToString("N");
             try
             {
-                await publisher.PublishAsync(topic, toMessage(requestId, records), http.RequestAborted);
+                await publisher.PublishAsync(toMessage(requestId, records), http.RequestAborted);
             }
             catch (MessagePublishException ex)
             {

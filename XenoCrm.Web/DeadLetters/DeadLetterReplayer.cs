@@ -10,7 +10,7 @@ namespace XenoCrm.Web.DeadLetters;
 /// first: a crash in between replays a letter twice, which ingestion's idempotency absorbs.
 /// Discarding forgets a letter without replaying it, for one an operator has judged worthless.
 /// </summary>
-public sealed class DeadLetterReplayer(CrmDbContext db, IMessagePublisher publisher)
+public sealed class DeadLetterReplayer(CrmDbContext db, IMessageTransport transport)
 {
     private const int PageSize = 100;
 
@@ -21,7 +21,8 @@ public sealed class DeadLetterReplayer(CrmDbContext db, IMessagePublisher publis
         {
             return false;
         }
-        await publisher.PublishAsync(letter.Topic, Encoding.UTF8.GetBytes(letter.Body), attempt: 1, delayed: false, ct);
+        // By its stored topic and body, not its type: the letter is replayed as it was, as a first attempt.
+        await transport.SendAsync(new OutgoingMessage(letter.Topic, Encoding.UTF8.GetBytes(letter.Body)), ct);
         await db.DeadLetters.Where(d => d.Id == id).ExecuteDeleteAsync(ct);
         return true;
     }

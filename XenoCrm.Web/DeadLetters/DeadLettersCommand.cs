@@ -29,7 +29,7 @@ internal static class DeadLettersCommand
                     await Console.Error.WriteLineAsync("The embedded mode's bus lives inside the running XenoCrm.Web process; replay from there, not from a separate command.");
                     return 1;
                 }
-                var replayer = new DeadLetterReplayer(db, scope.ServiceProvider.GetRequiredService<IMessagePublisher>());
+                var replayer = new DeadLetterReplayer(db, scope.ServiceProvider.GetRequiredService<IMessageTransport>());
                 var replayed = which == "all" ? await replayer.ReplayAllAsync(CancellationToken.None) : await replayer.ReplayAsync(long.Parse(which, System.Globalization.CultureInfo.InvariantCulture), CancellationToken.None) ? 1 : 0;
                 await Console.Error.WriteLineAsync($"Replayed {replayed} dead letter(s).");
                 return replayed > 0 || which == "all" ? 0 : 1;

@@ -106,6 +106,13 @@ public sealed class RabbitMqServer : IAsyncDisposable
         return $"amqp://{AppUser}:{_password}@127.0.0.1:{Port}/{Uri.EscapeDataString(name)}";
     }
 
+    /// <summary>
+    /// Closes every client connection of every virtual host, as a network drop or a broker maintenance would, while the
+    /// node stays up: what the clients' automatic recovery must mend.
+    /// </summary>
+    public Task CloseAllConnectionsAsync(CancellationToken ct = default) =>
+        RabbitMqCtlAsync(ct, "close_all_connections", "--global", "dropped by a test");
+
     /// <summary>Clean shutdown; virtual hosts, users, durable queues and persistent messages are kept for <see cref="StartAgainAsync"/>.</summary>
     public async Task StopAsync()
     {

@@ -12,6 +12,7 @@ using XenoCrm.ServiceDefaults.Messaging;
 
 namespace XenoCrm.Core.Tests.Messaging;
 
+[MessageTopic("notes")]
 public sealed record Note(string Text, int Count = 1);
 
 /// <summary>Stores notes; throws for "poison", defers "later", and fails transiently for "flaky" a few times.</summary>
@@ -75,7 +76,9 @@ public sealed class BatchConsumerTests : IAsyncLifetime
             await scope.ServiceProvider.GetRequiredService<CrmDbContext>().Database.EnsureCreatedAsync();
         }
         _bus = new InProcessBus(options);
-        _consumer = new BatchConsumer<Note>(new BatchConsumerSettings(Topic, 100, 1000), n => n.Count, _bus, _bus,
+        // A short first wait for the database retry: five transient failures must be over well within the test's patience.
+        var settings = new BatchConsumerSettings(100, 1000) { DatabaseRetryDelay = TimeSpan.FromMilliseconds(20) };
+        _consumer = new BatchConsumer<Note>(settings, n => n.Count, _bus,
             _services.GetRequiredService<IServiceScopeFactory>(), options, _services.GetRequiredService<CrmMetrics>(), NullLogger<BatchConsumer<Note>>.Instance);
     }
 
@@ -90,7 +93,7 @@ public sealed class BatchConsumerTests : IAsyncLifetime
     {
         foreach (var body in bodies)
         {
-            await _bus.PublishAsync(Topic, Encoding.UTF8.GetBytes(body), attempt: 1, delayed: false, CancellationToken.None);
+            await _bus.SendAsync(new OutgoingMessage(Topic, Encoding.UTF8.GetBytes(body)), CancellationToken.None);
         }
     }
 

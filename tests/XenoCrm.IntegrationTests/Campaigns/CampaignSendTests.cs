@@ -99,6 +99,7 @@ public sealed class CampaignSendTests(SharedServers servers)
         await CampaignDeployment.SeedCustomersAsync(stack, 3_000);
         var campaignId = await CampaignDeployment.CreateCampaignAsync(stack);
         await using var bus = new RabbitMqBus(stack.AmqpUri, Options.Create(new MessagingOptions()), NullLogger<RabbitMqBus>.Instance);
+        var publisher = new MessagePublisher(bus);
 
         await CampaignDeployment.SendNowAsync(stack, campaignId);
         await stack.WaitForCountAsync($"SELECT COUNT(*) FROM communication_log WHERE campaign_id = {campaignId}", 3_000);
@@ -108,7 +109,7 @@ public sealed class CampaignSendTests(SharedServers servers)
         var echoes = logIds.Concat(logIds).OrderBy(_ => random.Next()).Select(id => Receipt(id, attempt: 1, flip: false)).ToList();
         foreach (var batch in echoes.Chunk(250))
         {
-            await bus.PublishAsync(Topics.Receipts, new DeliveryReceiptsPublished(batch), CancellationToken.None);
+            await publisher.PublishAsync(new DeliveryReceiptsPublished(batch), CancellationToken.None);
         }
         await CampaignDeployment.WaitForCompletedAsync(stack, campaignId);
 
@@ -119,7 +120,7 @@ public sealed class CampaignSendTests(SharedServers servers)
             .ToList();
         foreach (var batch in late.Chunk(500))
         {
-            await bus.PublishAsync(Topics.Receipts, new DeliveryReceiptsPublished(batch), CancellationToken.None);
+            await publisher.PublishAsync(new DeliveryReceiptsPublished(batch), CancellationToken.None);
         }
         await WaitForReceiptsQueueDrainedAsync(stack);
 

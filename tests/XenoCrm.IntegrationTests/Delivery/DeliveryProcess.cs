@@ -80,7 +80,7 @@ internal sealed class DeliveryProcess : IAsyncDisposable
     public static async Task<ReceiptsReader> ReadReceiptsAsync(string amqpUri)
     {
         var bus = new RabbitMqBus(amqpUri, Options.Create(new MessagingOptions()), NullLogger<RabbitMqBus>.Instance);
-        return new ReceiptsReader(bus, await bus.SubscribeAsync(Topics.Receipts, prefetch: 100, CancellationToken.None));
+        return new ReceiptsReader(bus, await bus.SubscribeAsync<DeliveryReceiptsPublished>(prefetch: 100, CancellationToken.None));
     }
 }
 

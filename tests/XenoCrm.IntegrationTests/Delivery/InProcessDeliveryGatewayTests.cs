@@ -19,7 +19,7 @@ public sealed class InProcessDeliveryGatewayTests
         builder.AddRoles();
         using var host = builder.Build();
         var gateway = host.Services.GetRequiredService<IDeliveryGateway>();
-        await using var receipts = await host.Services.GetRequiredService<IMessageSubscriber>().SubscribeAsync(Topics.Receipts, 10, CancellationToken.None);
+        await using var receipts = await host.Services.GetRequiredService<IMessageTransport>().SubscribeAsync<DeliveryReceiptsPublished>(10, CancellationToken.None);
         var messages = Enumerable.Range(1, 1_500).Select(i => new OutboundMessage(DeliveryMessageId.Format(i, 1), $"c{i}@shop.test", "Hi")).ToList();
 
         Assert.IsType<InProcessDeliveryGateway>(gateway);
