@@ -8,6 +8,7 @@ namespace XenoCrm.IntegrationTests.Ingestion;
 public sealed class IngestionValidationTests(SharedServers servers)
 {
     private const int IngestionBodyLimit = 2 * 1024 * 1024;
+    private static readonly string[] SecondItemsMistakes = ["items[1].email", "items[1].name", "items[1].signedUpAt", "items[1].totalSpend"];
 
     private sealed record BadRequest(string Name, string Path, string Body, HttpStatusCode Expected, string? ErrorField = null, string ContentType = "application/json", string? KeyOverride = null);
 
@@ -82,7 +83,7 @@ public sealed class IngestionValidationTests(SharedServers servers)
             Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
             using var problem = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
             var errors = problem.RootElement.GetProperty("errors");
-            Assert.Equal(new[] { "items[1].email", "items[1].name", "items[1].signedUpAt", "items[1].totalSpend" }, errors.EnumerateObject().Select(e => e.Name).Order());
+            Assert.Equal(SecondItemsMistakes, errors.EnumerateObject().Select(e => e.Name).Order());
             Assert.Contains(errors.GetProperty("items[1].email").EnumerateArray(), m => m.GetString()!.Contains("Wrong type", StringComparison.Ordinal));
             Assert.Contains(errors.GetProperty("items[1].totalSpend").EnumerateArray(), m => m.GetString()!.Contains("Unknown member", StringComparison.Ordinal));
         }
