@@ -1,3 +1,4 @@
+using System.Globalization;
 using Microsoft.AspNetCore.Http.HttpResults;
 using XenoCrm.Web.Pages;
 
@@ -26,7 +27,7 @@ public static class Paged
         }
         else if (page >= 1 && !Paging.IsReachable(page, pageSize))
         {
-            errors["page"] = [$"Lists reach their first {Paging.MaxRows:N0} rows; narrow the filter to see others."];
+            errors["page"] = [$"Lists reach their first {Paging.MaxRows.ToString("N0", CultureInfo.InvariantCulture)} rows; narrow the filter to see others."];
         }
         return errors.Count > 0 ? TypedResults.ValidationProblem(errors) : null;
     }

@@ -114,5 +114,24 @@ public sealed class IngestionValidationTests(SharedServers servers)
         Assert.Equal(1, await stack.ScalarAsync("SELECT COUNT(*) FROM customers"));
         Assert.Equal(0, await stack.ScalarAsync("SELECT COUNT(*) FROM orders"));
         Assert.Equal(0, await stack.ScalarAsync("SELECT COUNT(*) FROM dead_letters"));
+
+        // The API pages by the lists' one rule: counted up to 10,000 rows, a page past the last is empty, and a page
+        // beyond the first 10,000 rows is refused with the reason rather than read.
+        using (var first = JsonDocument.Parse(await stack.Api.GetStringAsync("/api/v1/customers?page=1&pageSize=1")))
+        {
+            Assert.Equal(1, first.RootElement.GetProperty("total").GetInt32());
+            Assert.False(first.RootElement.GetProperty("moreThanTotal").GetBoolean());
+        }
+        using (var past = JsonDocument.Parse(await stack.Api.GetStringAsync("/api/v1/customers?page=2&pageSize=1")))
+        {
+            Assert.Equal(2, past.RootElement.GetProperty("page").GetInt32());
+            Assert.Equal(0, past.RootElement.GetProperty("items").GetArrayLength());
+        }
+        using (var deep = await stack.Api.GetAsync("/api/v1/customers?page=201&pageSize=50"))
+        {
+            Assert.Equal(HttpStatusCode.BadRequest, deep.StatusCode);
+            using var problem = JsonDocument.Parse(await deep.Content.ReadAsStringAsync());
+            Assert.Contains("10,000", problem.RootElement.GetProperty("errors").GetProperty("page")[0].GetString(), StringComparison.Ordinal);
+        }
     }
 }
