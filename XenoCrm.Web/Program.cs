@@ -52,7 +52,7 @@ app.UseAuthorization();
 app.UseRateLimiter();
 app.MapCrmHealthChecks();
 app.MapCrmMetrics();
-app.MapIngestionApi();
+app.MapMachineApi();
 app.MapApiReference();
 app.MapCrmPages();
 app.MapHangfireDashboard("/hangfire", new DashboardOptions { Authorization = [], DashboardTitle = "XenoCrm jobs", AppPath = "/" })

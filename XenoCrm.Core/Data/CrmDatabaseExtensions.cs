@@ -37,6 +37,7 @@ public static class CrmDatabaseExtensions
             .ValidateDataAnnotations()
             .ValidateOnStart();
         builder.Services.AddScoped<AudienceQuery>();
+        builder.Services.AddScoped<SegmentCommands>();
         builder.Services.AddReadinessCheck<DatabaseHealthCheck>("database");
         return builder;
     }

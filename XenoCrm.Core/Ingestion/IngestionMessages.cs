@@ -1,18 +1,45 @@
+using System.ComponentModel;
+using System.ComponentModel.DataAnnotations;
+using XenoCrm.Core.Customers;
+using XenoCrm.Core.Orders;
 using XenoCrm.ServiceDefaults.Messaging;
 
 namespace XenoCrm.Core.Ingestion;
 
-/// <summary>A customer as the shop sends it; the worker upserts it by external id, else by email.</summary>
+/// <summary>
+/// A customer as the shop sends it, and as the worker receives it: the API's request body, its documented
+/// schema and the message are this one record. The worker upserts it by external id, else by email.
+/// </summary>
 public sealed record CustomerRecord(
+    [property: MaxLength(CustomerConfiguration.ExternalIdMaxLength), Description("Your id; customers are upserted by it, else by email.")]
     string? ExternalId,
+    [property: Required, EmailAddress, MaxLength(CustomerConfiguration.EmailMaxLength), Description("Stored lower-case.")]
     string Email,
+    [property: Required, MaxLength(CustomerConfiguration.NameMaxLength)]
     string Name,
+    [property: MaxLength(CustomerConfiguration.PhoneMaxLength)]
     string? Phone = null,
+    [property: MaxLength(CustomerConfiguration.PlaceMaxLength)]
     string? City = null,
+    [property: MaxLength(CustomerConfiguration.PlaceMaxLength)]
     string? Country = null,
+    [property: Description("ISO 8601; without an offset it is taken as UTC.")]
     DateTime? SignedUpAt = null);
 
-/// <summary>An order as the shop sends it; stored once per external id.</summary>
+/// <summary>An order as the shop sends it; <see cref="IngestionValidation.Order"/> makes the <see cref="OrderRecord"/> of it.</summary>
+public sealed record OrderRequest(
+    [property: Required, MaxLength(OrderConfiguration.ExternalIdMaxLength), Description("Your id; an order is stored once per externalId.")]
+    string? ExternalId,
+    [property: MaxLength(CustomerConfiguration.ExternalIdMaxLength), Description("The customer's externalId (or give customerEmail).")]
+    string? CustomerExternalId,
+    [property: EmailAddress, MaxLength(CustomerConfiguration.EmailMaxLength), Description("The customer's email (or give customerExternalId).")]
+    string? CustomerEmail,
+    [property: Required, Range(typeof(decimal), "0", "9999999999999999.99"), Description("At least 0, two decimals at most.")]
+    decimal? Amount,
+    [property: Description("ISO 8601; defaults to now.")]
+    DateTime? OrderedAt);
+
+/// <summary>An order as stored once per external id.</summary>
 public sealed record OrderRecord(
     string ExternalId,
     string? CustomerExternalId,

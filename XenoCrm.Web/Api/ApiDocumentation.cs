@@ -2,9 +2,7 @@ using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.OpenApi;
 using Microsoft.OpenApi;
-using XenoCrm.Core.Campaigns;
-using XenoCrm.Core.Customers;
-using XenoCrm.Core.Orders;
+using XenoCrm.Core.Ingestion;
 using XenoCrm.Core.Segments;
 using XenoCrm.Web.Authentication;
 
@@ -13,8 +11,8 @@ namespace XenoCrm.Web.Api;
 /// <summary>
 /// API discovery: the OpenAPI document of every <c>/api/v1</c> endpoint at <c>/openapi/v1.json</c>, which the
 /// API reference page (<c>/api-reference</c>) renders. The endpoints describe themselves (<c>WithName</c>,
-/// <c>WithSummary</c>, typed results); what they cannot say — the bodies they read by hand, and the API key —
-/// is added here, keyed by endpoint name.
+/// <c>WithSummary</c>, typed results); the bodies they read themselves are described here, keyed by endpoint
+/// name, with schemas generated from the same request records <see cref="RequestBody"/> reads, and examples.
 /// </summary>
 public static class ApiDocumentation
 {
@@ -83,11 +81,37 @@ public static class ApiDocumentation
         return Task.CompletedTask;
     }
 
-    private static Task DescribeBody(OpenApiOperation operation, OpenApiOperationTransformerContext context, CancellationToken ct)
+    /// <summary>
+    /// The body an endpoint reads itself (<see cref="RequestBody"/>), described from the very request record it reads:
+    /// the schema is generated from that type, and only the examples, and the rule tree the parser checks, are added.
+    /// </summary>
+    private static async Task DescribeBody(OpenApiOperation operation, OpenApiOperationTransformerContext context, CancellationToken ct)
     {
         if (operation.OperationId is not { } name || !Bodies.TryGetValue(name, out var body))
         {
-            return Task.CompletedTask;
+            return;
+        }
+        var schema = await context.GetOrCreateSchemaAsync(body.OneOrBatch ? typeof(Batch<>).MakeGenericType(body.Type) : body.Type, null, ct);
+        if (body.OneOrBatch)
+        {
+            var record = await context.GetOrCreateSchemaAsync(body.Type, null, ct);
+            Closed(record);
+            Closed(schema);
+            if (schema.Properties?.TryGetValue("items", out var itemsSchema) == true && itemsSchema is OpenApiSchema items)
+            {
+                items.Items = record;
+                items.MinItems = 1;
+                items.MaxItems = IngestionRequest.MaxItems;
+            }
+            schema = new OpenApiSchema { OneOf = [record, schema] };
+        }
+        else
+        {
+            Closed(schema);
+            if (schema.Properties?.ContainsKey("rules") == true)
+            {
+                schema.Properties["rules"] = RuleGroupReference(context.Document);
+            }
         }
         operation.RequestBody = new OpenApiRequestBody
         {
@@ -97,19 +121,29 @@ public static class ApiDocumentation
             {
                 ["application/json"] = new()
                 {
-                    Schema = body.Schema(context.Document),
+                    Schema = schema,
                     Examples = body.Examples.ToDictionary(
                         e => e.Name,
                         e => (IOpenApiExample)new OpenApiExample { Summary = e.Summary, Value = JsonNode.Parse(e.Json) }),
                 },
             },
         };
-        return Task.CompletedTask;
+    }
+
+    /// <summary>Unknown members are errors (<see cref="RequestBody"/>), so the schema says so.</summary>
+    private static void Closed(IOpenApiSchema schema)
+    {
+        if (schema is OpenApiSchema { Properties.Count: > 0 } open)
+        {
+            open.AdditionalPropertiesAllowed = false;
+        }
     }
 
     private sealed record Example(string Name, string Summary, string Json);
 
-    private sealed record Body(bool Required, string Description, Func<OpenApiDocument?, IOpenApiSchema> Schema, params Example[] Examples);
+    /// <param name="Type">The request record the endpoint reads.</param>
+    /// <param name="OneOrBatch">The body is one <paramref name="Type"/>, or <c>{"items": [...]}</c> of them.</param>
+    private sealed record Body(Type Type, bool Required, string Description, bool OneOrBatch, params Example[] Examples);
 
     private const string RuleGroupSchemaId = "RuleGroup";
     private const string RuleSchemaId = "Rule";
@@ -128,69 +162,26 @@ public static class ApiDocumentation
     /// <summary>The bodies that the endpoints read from the request themselves, by endpoint name.</summary>
     private static readonly Dictionary<string, Body> Bodies = new()
     {
-        ["IngestCustomers"] = new(true, "One customer, or a batch of up to 1,000 as {\"items\": [...]}.",
-            _ => OneOrBatch(CustomerSchema()),
+        ["IngestCustomers"] = new(typeof(CustomerRecord), true, "One customer, or a batch of up to 1,000 as {\"items\": [...]}.", OneOrBatch: true,
             new Example("one", "One customer", CustomerExample),
             new Example("batch", "A batch", $$"""{"items": [{{CustomerExample}}, {"email": "vikram@example.com", "name": "Vikram Singh", "city": "Delhi"}]}""")),
-        ["IngestOrders"] = new(true, "One order, or a batch of up to 1,000 as {\"items\": [...]}; name the customer by customerExternalId or customerEmail.",
-            _ => OneOrBatch(OrderSchema()),
+        ["IngestOrders"] = new(typeof(OrderRequest), true, "One order, or a batch of up to 1,000 as {\"items\": [...]}; name the customer by customerExternalId or customerEmail.", OneOrBatch: true,
             new Example("one", "One order", OrderExample),
             new Example("batch", "A batch", $$"""{"items": [{{OrderExample}}, {"externalId": "o-2", "customerEmail": "vikram@example.com", "amount": 250}]}""")),
-        ["PreviewSegment"] = new(true, "The rule tree to count.",
-            document => Object(["rules"], ("rules", RuleGroupReference(document))),
+        ["PreviewSegment"] = new(typeof(SegmentsApi.PreviewRequest), true, "The rule tree to count.", OneOrBatch: false,
             new Example("rules", "Big recent spenders, or anyone in Pune", $$"""{"rules": {{RulesExample}}}""")),
-        ["CreateSegment"] = new(true, "A unique name and the rule tree.", SegmentSchema,
+        ["CreateSegment"] = new(typeof(SegmentsApi.SaveRequest), true, "A unique name and the rule tree.", OneOrBatch: false,
             new Example("segment", "A saved segment", $$"""{"name": "Big spenders or Pune", "rules": {{RulesExample}}}""")),
-        ["UpdateSegment"] = new(true, "The segment's new name and rule tree.", SegmentSchema,
+        ["UpdateSegment"] = new(typeof(SegmentsApi.SaveRequest), true, "The segment's new name and rule tree.", OneOrBatch: false,
             new Example("segment", "A saved segment", $$"""{"name": "Big spenders or Pune", "rules": {{RulesExample}}}""")),
-        ["CreateCampaign"] = new(true, "A draft: its name, the saved segment it goes to, and a Liquid template.", _ => CampaignSchema(),
+        ["CreateCampaign"] = new(typeof(CampaignsApi.CampaignBody), true, "A draft: its name, the saved segment it goes to, and a Liquid template.", OneOrBatch: false,
             new Example("draft", "A draft", CampaignExample)),
-        ["UpdateCampaign"] = new(true, "The draft's new name, segment and template.", _ => CampaignSchema(),
+        ["UpdateCampaign"] = new(typeof(CampaignsApi.CampaignBody), true, "The draft's new name, segment and template.", OneOrBatch: false,
             new Example("draft", "A draft", CampaignExample)),
-        ["SendCampaign"] = new(false, "No body to send now; a time (and the time zone it was chosen in) to schedule.",
-            _ => Object([],
-                ("at", Text(format: "date-time", description: "When to send; ISO 8601 with an offset.")),
-                ("timeZone", Text(description: "The IANA time zone the time was chosen in, e.g. Asia/Kolkata."))),
+        ["SendCampaign"] = new(typeof(CampaignsApi.SendBody), false, "No body to send now; a time (and the time zone it was chosen in) to schedule.", OneOrBatch: false,
             new Example("schedule", "Schedule", """{"at": "2026-12-01T09:00:00+05:30", "timeZone": "Asia/Kolkata"}""")),
-        ["PreviewCampaignTemplate"] = new(true, "A Liquid template and the segment whose customers to render it for.",
-            _ => Object(["template", "segmentId"],
-                ("template", Text(maxLength: Campaign.TemplateMaxLength, description: "Liquid; customer.name, customer.first_name, customer.email, customer.city, …")),
-                ("segmentId", Integer())),
+        ["PreviewCampaignTemplate"] = new(typeof(CampaignsApi.TemplatePreviewBody), true, "A Liquid template and the segment whose customers to render it for.", OneOrBatch: false,
             new Example("preview", "Preview", """{"template": "Hi {{ customer.first_name | default: 'there' }}!", "segmentId": 1}""")),
-    };
-
-    private static OpenApiSchema CustomerSchema() => Object(["email", "name"],
-        ("externalId", Text(maxLength: CustomerConfiguration.ExternalIdMaxLength, description: "Your id; customers are upserted by it, else by email.")),
-        ("email", Text(format: "email", maxLength: CustomerConfiguration.EmailMaxLength, description: "Stored lower-case.")),
-        ("name", Text(maxLength: CustomerConfiguration.NameMaxLength)),
-        ("phone", Text(maxLength: CustomerConfiguration.PhoneMaxLength)),
-        ("city", Text(maxLength: CustomerConfiguration.PlaceMaxLength)),
-        ("country", Text(maxLength: CustomerConfiguration.PlaceMaxLength)),
-        ("signedUpAt", Text(format: "date-time", description: "ISO 8601; without an offset it is taken as UTC.")));
-
-    private static OpenApiSchema OrderSchema() => Object(["externalId", "amount"],
-        ("externalId", Text(maxLength: OrderConfiguration.ExternalIdMaxLength, description: "Your id; an order is stored once per externalId.")),
-        ("customerExternalId", Text(maxLength: CustomerConfiguration.ExternalIdMaxLength, description: "The customer's externalId (or give customerEmail).")),
-        ("customerEmail", Text(format: "email", maxLength: CustomerConfiguration.EmailMaxLength, description: "The customer's email (or give customerExternalId).")),
-        ("amount", new OpenApiSchema { Type = JsonSchemaType.Number, Minimum = "0", MultipleOf = 0.01m, Description = "At least 0, two decimals at most." }),
-        ("orderedAt", Text(format: "date-time", description: "ISO 8601; defaults to now.")));
-
-    private static OpenApiSchema SegmentSchema(OpenApiDocument? document) => Object(["name", "rules"],
-        ("name", Text(maxLength: Segment.NameMaxLength, description: "Unique; trimmed.")),
-        ("rules", RuleGroupReference(document)));
-
-    private static OpenApiSchema CampaignSchema() => Object(["name", "segmentId", "template"],
-        ("name", Text(maxLength: Campaign.NameMaxLength)),
-        ("segmentId", Integer()),
-        ("template", Text(maxLength: Campaign.TemplateMaxLength, description: "Liquid, e.g. Hi {{ customer.first_name | default: 'there' }}; checked on save.")));
-
-    private static OpenApiSchema OneOrBatch(OpenApiSchema record) => new()
-    {
-        OneOf =
-        [
-            record,
-            Object(["items"], ("items", new OpenApiSchema { Type = JsonSchemaType.Array, MinItems = 1, MaxItems = IngestionRequest.MaxItems, Items = record })),
-        ],
     };
 
     private static OpenApiSchemaReference RuleGroupReference(OpenApiDocument? document) => new(RuleGroupSchemaId, document);
@@ -225,19 +216,6 @@ public static class ApiDocumentation
             ["value"] = new OpenApiSchema { Description = "A text, a number, a YYYY-MM-DD day, a number of days, or [low, high] for between; a list for in; none for is_empty." },
         },
     };
-
-    private static OpenApiSchema Object(string[] required, params (string Name, IOpenApiSchema Schema)[] properties) => new()
-    {
-        Type = JsonSchemaType.Object,
-        Required = required.ToHashSet(),
-        Properties = properties.ToDictionary(p => p.Name, p => p.Schema),
-        AdditionalPropertiesAllowed = false,
-    };
-
-    private static OpenApiSchema Text(string? format = null, int? maxLength = null, string? description = null) =>
-        new() { Type = JsonSchemaType.String, Format = format, MaxLength = maxLength, Description = description };
-
-    private static OpenApiSchema Integer() => new() { Type = JsonSchemaType.Integer, Format = "int64" };
 
     private static OpenApiSchema Enumeration(params string[] values) =>
         new() { Type = JsonSchemaType.String, Enum = [.. values.Select(v => (JsonNode)JsonValue.Create(v))] };

@@ -1,9 +1,10 @@
-using System.Text.Json;
-using System.Text.Json.Serialization;
+using System.ComponentModel;
+using System.ComponentModel.DataAnnotations;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 using XenoCrm.Core.Campaigns;
 using XenoCrm.Core.Data;
+using XenoCrm.Web.Authentication;
 
 namespace XenoCrm.Web.Api;
 
@@ -18,16 +19,30 @@ public static class CampaignsApi
     private const long MaxBodyBytes = 64 * 1024;
     private const int TemplatePreviewCustomers = 3;
 
-    private static readonly JsonSerializerOptions BodyOptions = new(JsonSerializerDefaults.Web)
-    {
-        UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
-    };
+    private static readonly BodyLimits Limits = new(MaxBodyBytes, MaxDepth: 8, $"Send at most {MaxBodyBytes / 1024} KB.");
 
-    public sealed record CampaignBody(string? Name, long? SegmentId, string? Template);
+    /// <summary>The body of a create or an update: a draft.</summary>
+    public sealed record CampaignBody(
+        [property: Required, MaxLength(Campaign.NameMaxLength)]
+        string? Name,
+        [property: Required, Description("The saved segment the campaign goes to.")]
+        long? SegmentId,
+        [property: Required, MaxLength(Campaign.TemplateMaxLength), Description("Liquid, e.g. Hi {{ customer.first_name | default: 'there' }}; checked on save.")]
+        string? Template);
 
-    public sealed record SendBody(DateTimeOffset? At, string? TimeZone);
+    /// <summary>The body of a send: none to send now, a time to schedule.</summary>
+    public sealed record SendBody(
+        [property: Description("When to send; ISO 8601 with an offset.")]
+        DateTimeOffset? At,
+        [property: Description("The IANA time zone the time was chosen in, e.g. Asia/Kolkata.")]
+        string? TimeZone);
 
-    public sealed record TemplatePreviewBody(string? Template, long? SegmentId);
+    /// <summary>The body of a template preview.</summary>
+    public sealed record TemplatePreviewBody(
+        [property: Required, MaxLength(Campaign.TemplateMaxLength), Description("Liquid; customer.name, customer.first_name, customer.email, customer.city, …")]
+        string? Template,
+        [property: Required]
+        long? SegmentId);
 
     public sealed record RenderedPreview(long CustomerId, string CustomerName, string Message);
 
@@ -81,12 +96,12 @@ public static class CampaignsApi
     private static async Task<Results<Created<CampaignStatistics.Detail>, ProblemHttpResult>> CreateAsync(
         HttpContext http, CampaignCommands commands, CrmDbContext db, CancellationToken ct)
     {
-        var (body, refused) = await ReadAsync<CampaignBody>(http);
+        var (body, refused) = await ReadDraftAsync(http);
         if (body is null)
         {
             return refused!;
         }
-        var result = await commands.CreateAsync(new(body.Name, body.SegmentId, body.Template), http.User.Identity?.Name ?? "unknown", ct);
+        var result = await commands.CreateAsync(new(body.Name, body.SegmentId, body.Template), http.User.Author(), ct);
         if (result.Outcome != CampaignCommands.Outcome.Done)
         {
             return ToProblem(result, 0);
@@ -98,7 +113,7 @@ public static class CampaignsApi
     private static async Task<Results<Ok<CampaignStatistics.Detail>, ProblemHttpResult>> UpdateAsync(
         HttpContext http, CampaignCommands commands, CrmDbContext db, long id, CancellationToken ct)
     {
-        var (body, refused) = await ReadAsync<CampaignBody>(http);
+        var (body, refused) = await ReadDraftAsync(http);
         if (body is null)
         {
             return refused!;
@@ -173,32 +188,50 @@ public static class CampaignsApi
             : TypedResults.Ok(result.Messages.Select(m => new RenderedPreview(m.CustomerId, m.CustomerName, m.Message)).ToList());
     }
 
-    /// <summary>Reads the body into <typeparamref name="T"/>; an unknown member or a wrong type is a 400 naming the field.</summary>
+    /// <summary>
+    /// Reads the body into <typeparamref name="T"/> (<see cref="RequestBody"/>): 415, 413, or a 400 naming every
+    /// unknown member and every value of the wrong type at once.
+    /// </summary>
     private static async Task<(T? Body, ProblemHttpResult? Refused)> ReadAsync<T>(HttpContext http) where T : class
     {
-        var read = await JsonBody.ReadAsync(http, MaxBodyBytes, maxDepth: 8, $"Send at most {MaxBodyBytes / 1024} KB.");
+        var read = await RequestBody.ReadAsync<T>(http, Limits);
         if (read.Refused is not null)
         {
             return (null, read.Refused);
         }
-        if (read.Invalid is not null)
+        return read.Errors.Any || read.Value is null ? (null, Invalid(read.Errors.ByField())) : (read.Value, null);
+    }
+
+    /// <summary>
+    /// Reads a draft's body; when a member has the wrong type, the draft's other members are still judged, so
+    /// that one answer names every mistake (a wrong segmentId does not hide a missing name).
+    /// </summary>
+    private static async Task<(CampaignBody? Body, ProblemHttpResult? Refused)> ReadDraftAsync(HttpContext http)
+    {
+        var read = await RequestBody.ReadAsync<CampaignBody>(http, Limits);
+        if (read.Refused is not null)
         {
-            return (null, TypedResults.Problem(read.Invalid.ProblemDetails));
+            return (null, read.Refused);
         }
-        using var document = read.Document!;
-        try
+        if (!read.Errors.Any)
         {
-            return (document.Deserialize<T>(BodyOptions) ?? throw new JsonException("Send a JSON object.", "$", null, null), null);
+            return (read.Value, null);
         }
-        catch (JsonException ex)
+        if (read.Value is { } partial)
         {
-            var field = string.IsNullOrEmpty(ex.Path) || ex.Path == "$" ? "$" : ex.Path.TrimStart('$', '.');
-            // System.Text.Json's messages name .NET types; say it in the API's terms.
-            var message = ex.Message.Contains("could not be mapped", StringComparison.Ordinal)
-                ? "Unknown member."
-                : field == "$" ? "Send a JSON object with the documented members." : "Wrong type for this field (see the API reference).";
-            return (null, Invalid(new Dictionary<string, string[]> { [field] = [message] }));
+            var commands = http.RequestServices.GetRequiredService<CampaignCommands>();
+            foreach (var (field, messages) in await commands.ValidateAsync(new(partial.Name, partial.SegmentId, partial.Template), http.RequestAborted))
+            {
+                if (!read.Errors.Has(field))
+                {
+                    foreach (var message in messages)
+                    {
+                        read.Errors.Add(field, message);
+                    }
+                }
+            }
         }
+        return (null, Invalid(read.Errors.ByField()));
     }
 
     // Validation problems travel as ProblemHttpResult (same JSON as ValidationProblem) so that every endpoint declares one failure type.

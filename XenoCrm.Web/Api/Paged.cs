@@ -1,10 +1,14 @@
+using System.Globalization;
 using Microsoft.AspNetCore.Http.HttpResults;
-using Microsoft.EntityFrameworkCore;
+using XenoCrm.Web.Pages;
 
 namespace XenoCrm.Web.Api;
 
-public sealed record Paged<T>(IReadOnlyList<T> Items, int Page, int PageSize, int Total);
+/// <param name="Total">Rows in the list, counted up to <see cref="Paging.MaxRows"/>.</param>
+/// <param name="MoreThanTotal">The list holds more than <paramref name="Total"/> rows; only those can be paged to (narrow the filter for others).</param>
+public sealed record Paged<T>(IReadOnlyList<T> Items, int Page, int PageSize, int Total, bool MoreThanTotal);
 
+/// <summary>The API's lists, paged by the pages' rule (<see cref="Paging"/>): the first 10,000 rows, counted up to there.</summary>
 public static class Paged
 {
     public const int DefaultPageSize = 50;
@@ -21,9 +25,17 @@ public static class Paged
         {
             errors["pageSize"] = [$"Must be between 1 and {MaxPageSize}."];
         }
+        else if (page >= 1 && !Paging.IsReachable(page, pageSize))
+        {
+            errors["page"] = [$"Lists reach their first {Paging.MaxRows.ToString("N0", CultureInfo.InvariantCulture)} rows; narrow the filter to see others."];
+        }
         return errors.Count > 0 ? TypedResults.ValidationProblem(errors) : null;
     }
 
-    public static async Task<Paged<T>> ReadAsync<T>(IQueryable<T> query, int page, int pageSize, CancellationToken ct) =>
-        new(await query.Skip((page - 1) * pageSize).Take(pageSize).ToListAsync(ct), page, pageSize, await query.CountAsync(ct));
+    /// <param name="ordered">The list's rows, ordered by a unique key.</param>
+    public static async Task<Paged<T>> ReadAsync<T>(IQueryable<T> ordered, int page, int pageSize, CancellationToken ct)
+    {
+        var read = await Paging.ReadExactAsync(ordered, page, pageSize, ct);
+        return new(read.Rows, read.Page, read.Size, read.Total, read.MoreThanTotal);
+    }
 }

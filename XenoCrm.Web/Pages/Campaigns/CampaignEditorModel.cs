@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Security.Claims;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 using Microsoft.AspNetCore.Mvc.Rendering;
@@ -7,6 +6,7 @@ using Microsoft.EntityFrameworkCore;
 using XenoCrm.Core.Campaigns;
 using XenoCrm.Core.Data;
 using XenoCrm.Core.Segments;
+using XenoCrm.Web.Authentication;
 
 namespace XenoCrm.Web.Pages.Campaigns;
 
@@ -103,7 +103,7 @@ public abstract class CampaignEditorModel(CrmDbContext db, CampaignCommands comm
 
         var saved = EditedId is { } id
             ? await commands.UpdateAsync(id, draft, ct)
-            : await commands.CreateAsync(draft, User.FindFirstValue(ClaimTypes.Email) ?? User.Identity?.Name ?? "unknown", ct);
+            : await commands.CreateAsync(draft, User.Author(), ct);
         switch (saved.Outcome)
         {
             case CampaignCommands.Outcome.NotFound:

@@ -1,10 +1,9 @@
 using Microsoft.AspNetCore.Mvc;
-using XenoCrm.Core.Data;
 using XenoCrm.Core.Segments;
 
 namespace XenoCrm.Web.Pages.Segments;
 
-public sealed class EditModel(CrmDbContext db, AudienceQuery audience, DisplayFormat format) : SegmentEditorModel(db, audience, format)
+public sealed class EditModel(SegmentCommands commands, AudienceQuery audience, DisplayFormat format) : SegmentEditorModel(commands, audience, format)
 {
     [BindProperty(SupportsGet = true)]
     public long Id { get; set; }
@@ -15,7 +14,7 @@ public sealed class EditModel(CrmDbContext db, AudienceQuery audience, DisplayFo
 
     public async Task<IActionResult> OnGetAsync(CancellationToken ct)
     {
-        if (!await LoadAsync(Id, name => name, ct))
+        if (!await LoadAsync(Id, asCopy: false, ct))
         {
             return NotFound();
         }

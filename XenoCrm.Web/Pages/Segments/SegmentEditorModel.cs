@@ -1,20 +1,18 @@
 using System.ComponentModel.DataAnnotations;
-using System.Security.Claims;
 using System.Text.Json;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
-using Microsoft.EntityFrameworkCore;
-using XenoCrm.Core.Data;
 using XenoCrm.Core.Segments;
+using XenoCrm.Web.Authentication;
 
 namespace XenoCrm.Web.Pages.Segments;
 
 /// <summary>
 /// What the new, edit and duplicate pages share: the form (a name, and the rule tree as JSON that
-/// segment-builder.js keeps in a hidden field), its server-side validation with the same parser as
-/// the API, the save, and the live preview the editor asks for as the user edits.
+/// segment-builder.js keeps in a hidden field), its server-side validation and the save through
+/// <see cref="SegmentCommands"/>, as the API's, and the live preview the editor asks for as the user edits.
 /// </summary>
-public abstract class SegmentEditorModel(CrmDbContext db, AudienceQuery audience, DisplayFormat format) : PageModel
+public abstract class SegmentEditorModel(SegmentCommands commands, AudienceQuery audience, DisplayFormat format) : PageModel
 {
     public const int SampleSize = 8;
 
@@ -97,82 +95,69 @@ public abstract class SegmentEditorModel(CrmDbContext db, AudienceQuery audience
     {
         Input.Name = Input.Name?.Trim() ?? "";
         Input.Rules ??= "";
-        var tree = ParseRules();
-        if (EditedId is { } id && !await db.Segments.AnyAsync(s => s.Id == id, ct))
+        if (EditedId is { } id && !await commands.ExistsAsync(id, ct))
         {
             return NotFound();
         }
-        if (ModelState.IsValid && await NameTakenAsync(ct))
-        {
-            ModelState.AddModelError("Input.Name", $"A segment named “{Input.Name}” exists already.");
-        }
-        if (!ModelState.IsValid || tree is null)
+        if (ReadRules() is not { } rules)
         {
             return Page();
         }
-
-        var by = User.FindFirstValue(ClaimTypes.Email) ?? User.Identity?.Name ?? "unknown";
-        var now = DateTime.UtcNow;
-        var segment = EditedId is { } editedId
-            ? await db.Segments.SingleAsync(s => s.Id == editedId, ct)
-            : db.Segments.Add(new Segment { Name = Input.Name, Rules = "", CreatedBy = by, CreatedAt = now, UpdatedBy = by }).Entity;
-        segment.Name = Input.Name;
-        segment.Rules = SegmentRulesJson.Write(tree);
-        segment.UpdatedBy = by;
-        segment.UpdatedAt = now;
-        try
+        var draft = new SegmentCommands.SegmentDraft(Input.Name, rules);
+        // The form's own checks (the annotations on Input) speak first; the commands' decide.
+        if (!ModelState.IsValid)
         {
-            await db.SaveChangesAsync(ct);
-        }
-        catch (DbUpdateException)
-        {
-            db.ChangeTracker.Clear();
-            if (!await NameTakenAsync(ct))
-            {
-                throw;
-            }
-            // Someone saved the same name between the check and the save.
-            ModelState.AddModelError("Input.Name", $"A segment named “{Input.Name}” exists already.");
+            RuleErrors = commands.Validate(draft).Errors.Rules;
             return Page();
         }
-        TempData.Success($"Saved “{segment.Name}”.");
-        return RedirectToPage("/Segments/Index");
+        var result = EditedId is { } editedId
+            ? await commands.UpdateAsync(editedId, draft, User.Author(), ct)
+            : await commands.CreateAsync(draft, User.Author(), ct);
+        switch (result.Outcome)
+        {
+            case SegmentCommands.Outcome.Done:
+                TempData.Success($"Saved “{result.Segment!.Name}”.");
+                return RedirectToPage("/Segments/Index");
+            case SegmentCommands.Outcome.NotFound:
+                return NotFound();
+            case SegmentCommands.Outcome.NameTaken:
+                ModelState.AddModelError("Input.Name", $"A segment named “{Input.Name}” exists already.");
+                return Page();
+            default:
+                if (result.Errors!.Name is { } nameError)
+                {
+                    ModelState.AddModelError("Input.Name", nameError);
+                }
+                RuleErrors = result.Errors.Rules;
+                return Page();
+        }
     }
 
-    /// <summary>Fills the form from a saved segment; false when there is none with that id.</summary>
-    protected async Task<bool> LoadAsync(long id, Func<string, string> name, CancellationToken ct)
+    /// <summary>Fills the form from a saved segment's draft, or its copy's; false when there is none with that id.</summary>
+    protected async Task<bool> LoadAsync(long id, bool asCopy, CancellationToken ct)
     {
-        var segment = await db.Segments.AsNoTracking().SingleOrDefaultAsync(s => s.Id == id, ct);
-        if (segment is null)
+        var draft = asCopy ? await commands.DuplicateAsync(id, ct) : await commands.DraftOfAsync(id, ct);
+        if (draft is null)
         {
             return false;
         }
-        Input = new EditorInput { Name = name(segment.Name), Rules = segment.Rules };
+        Input = new EditorInput { Name = draft.Name ?? "", Rules = draft.Rules?.GetRawText() ?? "" };
         return true;
     }
 
-    private RuleGroup? ParseRules()
+    /// <summary>The hidden field's tree as JSON; null, with the reason shown, when a tampered or truncated field cannot be read.</summary>
+    private JsonElement? ReadRules()
     {
         try
         {
             using var document = JsonDocument.Parse(Input.Rules);
-            var (tree, errors) = SegmentRulesParser.Parse(document.RootElement, audience.Limits);
-            RuleErrors = errors;
-            return tree;
+            return document.RootElement.Clone();
         }
         catch (JsonException)
         {
             RuleErrors = [new SegmentError("", "The rules could not be read; build them again.")];
             return null;
         }
-    }
-
-    private Task<bool> NameTakenAsync(CancellationToken ct)
-    {
-        // As the unique index compares: case-insensitively on MariaDB, exactly on SQLite.
-        var name = Input.Name;
-        var except = EditedId ?? 0;
-        return db.Segments.AnyAsync(s => s.Name == name && s.Id != except, ct);
     }
 
     private static string OperatorLabel(FieldType type, string op) => op switch

@@ -13,11 +13,12 @@ public sealed record PageOf<T>(IReadOnlyList<T> Rows, int Page, int Size, int To
 }
 
 /// <summary>
-/// Offset paging with the depth capped. Pages take their number as <c>pageIndex</c> (1-based):
+/// The one paging rule of every list, the pages' and the API's: offset paging with the depth capped. Pages take their number as <c>pageIndex</c> (1-based):
 /// Razor Pages keeps the route value <c>page</c> for the page's own name. An offset costs a read of every row it skips, so at a
 /// million rows the lists stop at the first <see cref="MaxRows"/> (as search engines do with
 /// their result windows) and the page asks for a narrower search instead; counts stop there too,
-/// so a page never scans a whole table just to say how many pages it has.
+/// so a list never scans a whole table just to say how many pages it has. The API pages by the same
+/// rule (<c>Paged</c>), with its page and size checked instead of corrected.
 /// </summary>
 public static class Paging
 {
@@ -33,17 +34,26 @@ public static class Paging
     public static Task<PageOf<TRow>> ReadAsync<TSource, TRow>(
         IQueryable<TSource> filtered, Func<IQueryable<TSource>, IOrderedQueryable<TSource>> order,
         Func<IQueryable<TSource>, IQueryable<TRow>> shape, int pageIndex, int size, CancellationToken ct) =>
-        ReadAsync((skip, take) => shape(order(filtered).Skip(skip).Take(take)), order(filtered), pageIndex, size, ct);
+        ReadAsync((skip, take) => shape(order(filtered).Skip(skip).Take(take)), order(filtered), pageIndex, SizeOrDefault(size), clampToLastPage: true, ct);
 
     /// <param name="ordered">Rows already ordered (ending with a unique key) and shaped, such as a read model's query
     /// (<c>CampaignStatistics.Messages</c>) that the page shows as it is.</param>
     public static Task<PageOf<TRow>> ReadAsync<TRow>(IQueryable<TRow> ordered, int pageIndex, int size, CancellationToken ct) =>
-        ReadAsync((skip, take) => ordered.Skip(skip).Take(take), ordered, pageIndex, size, ct);
+        ReadAsync((skip, take) => ordered.Skip(skip).Take(take), ordered, pageIndex, SizeOrDefault(size), clampToLastPage: true, ct);
+
+    /// <summary>
+    /// The same window for the API, which takes its page and size as asked (checked by <c>Paged.Validate</c>)
+    /// rather than correcting them: a page past the last is empty, not the last.
+    /// </summary>
+    public static Task<PageOf<TRow>> ReadExactAsync<TRow>(IQueryable<TRow> ordered, int page, int size, CancellationToken ct) =>
+        ReadAsync((skip, take) => ordered.Skip(skip).Take(take), ordered, page, size, clampToLastPage: false, ct);
+
+    /// <summary>Whether a page starts within the first <see cref="MaxRows"/> rows, the only ones a list reaches.</summary>
+    public static bool IsReachable(int page, int size) => (long)(page - 1) * size < MaxRows;
 
     private static async Task<PageOf<TRow>> ReadAsync<TRow, TCounted>(
-        Func<int, int, IQueryable<TRow>> rowsAt, IQueryable<TCounted> counted, int pageIndex, int size, CancellationToken ct)
+        Func<int, int, IQueryable<TRow>> rowsAt, IQueryable<TCounted> counted, int pageIndex, int size, bool clampToLastPage, CancellationToken ct)
     {
-        size = SizeOrDefault(size);
         List<TRow>? firstPage = null;
         if (pageIndex <= 1)
         {
@@ -57,11 +67,12 @@ public static class Paging
         // Ordered like the list, so that the capped count covers the rows the pages can reach.
         var count = await counted.Take(MaxRows + 1).CountAsync(ct);
         var total = Math.Min(count, MaxRows);
-        var clamped = Math.Clamp(pageIndex, 1, Math.Max(1, (total + size - 1) / size));
-        var rows = clamped == 1 && firstPage is not null
+        var lastPage = Math.Max(1, (total + size - 1) / size);
+        var page = clampToLastPage ? Math.Clamp(pageIndex, 1, lastPage) : pageIndex;
+        var rows = page == 1 && firstPage is not null
             ? firstPage
-            : await rowsAt((clamped - 1) * size, size).ToListAsync(ct);
-        return new PageOf<TRow>(rows, clamped, size, total, count > MaxRows);
+            : page > lastPage ? [] : await rowsAt((page - 1) * size, Math.Min(size, MaxRows - (page - 1) * size)).ToListAsync(ct);
+        return new PageOf<TRow>(rows, page, size, total, count > MaxRows);
     }
 }
 

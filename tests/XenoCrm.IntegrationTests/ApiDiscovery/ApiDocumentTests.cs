@@ -18,6 +18,10 @@ public sealed class ApiDocumentTests(ApiDocumentFixture fixture) : IClassFixture
         "CreateCampaign", "UpdateCampaign", "SendCampaign", "PreviewCampaignTemplate",
     ];
 
+    private static readonly string[] CustomerMembers = ["city", "country", "email", "externalId", "name", "phone", "signedUpAt"];
+    private static readonly string[] SegmentMembers = ["name", "rules"];
+    private static readonly string[] CampaignMembers = ["name", "segmentId", "template"];
+
     [Fact]
     public void Document_ListsEveryApiRouteTheAppMaps_WithASummaryAndTheApiKeyScheme()
     {
@@ -63,6 +67,38 @@ public sealed class ApiDocumentTests(ApiDocumentFixture fixture) : IClassFixture
         // Every operation with a body is in the list above, so that none is left to be guessed.
         Assert.Equal(BodyTakingOperations.Order(), byId.Where(o => o.Value.TryGetProperty("requestBody", out _)).Select(o => o.Key).Order());
     }
+
+    [Fact]
+    public void Document_DescribesBodies_FromTheRequestRecordsTheApiReads()
+    {
+        var byId = fixture.Operations().Values.ToDictionary(o => o.GetProperty("operationId").GetString()!);
+
+        // The customer's one shape (CustomerRecord): its members, their limits, and no member beside them; one or a batch.
+        var customers = Resolve(BodySchema(byId["IngestCustomers"]));
+        var one = Resolve(customers.GetProperty("oneOf")[0]);
+        Assert.Equal(CustomerMembers, one.GetProperty("properties").EnumerateObject().Select(p => p.Name).Order());
+        Assert.Equal(254, one.GetProperty("properties").GetProperty("email").GetProperty("maxLength").GetInt32());
+        Assert.False(one.GetProperty("additionalProperties").GetBoolean());
+        var batch = Resolve(customers.GetProperty("oneOf")[1]);
+        Assert.Equal(1000, batch.GetProperty("properties").GetProperty("items").GetProperty("maxItems").GetInt32());
+
+        // A segment's rules are the parser's tree, described once.
+        var segment = Resolve(BodySchema(byId["CreateSegment"]));
+        Assert.Equal(SegmentMembers, segment.GetProperty("properties").EnumerateObject().Select(p => p.Name).Order());
+        Assert.Equal("#/components/schemas/RuleGroup", segment.GetProperty("properties").GetProperty("rules").GetProperty("$ref").GetString());
+
+        var campaign = Resolve(BodySchema(byId["CreateCampaign"]));
+        Assert.Equal(CampaignMembers, campaign.GetProperty("properties").EnumerateObject().Select(p => p.Name).Order());
+    }
+
+    private static JsonElement BodySchema(JsonElement operation) =>
+        operation.GetProperty("requestBody").GetProperty("content").GetProperty("application/json").GetProperty("schema");
+
+    /// <summary>A schema, or the component it refers to.</summary>
+    private JsonElement Resolve(JsonElement schema) =>
+        schema.TryGetProperty("$ref", out var reference)
+            ? fixture.Document.GetProperty("components").GetProperty("schemas").GetProperty(reference.GetString()!["#/components/schemas/".Length..])
+            : schema;
 
     [Fact]
     public async Task DocumentAndReferencePage_AreServed_ToASignedInPerson()

@@ -24,6 +24,9 @@ public sealed class CampaignsApiTests(SharedServers servers)
             HttpStatusCode.BadRequest, ("template", "line 1, column"));
         await AssertProblemAsync(await PostAsync(stack, "/api/v1/campaigns", """{"name":"x","segmentId":"one","template":"Hi"}"""),
             HttpStatusCode.BadRequest, ("segmentId", "Wrong type"));
+        // A member of the wrong type hides none of the body's other mistakes.
+        await AssertProblemAsync(await PostAsync(stack, "/api/v1/campaigns", """{"name":"","segmentId":"one","template":"Hi {{ customer.nmae }}","status":"Completed"}"""),
+            HttpStatusCode.BadRequest, ("name", "Required"), ("segmentId", "Wrong type"), ("template", "customer.nmae"), ("status", "Unknown member"));
         await AssertProblemAsync(await PostAsync(stack, "/api/v1/campaigns", """{"name":"x","segmentId":1,"template":"Hi","status":"Completed"}"""),
             HttpStatusCode.BadRequest, ("status", "Unknown member"));
         await AssertProblemAsync(await PostAsync(stack, "/api/v1/campaigns", "{\"name\": "), HttpStatusCode.BadRequest);

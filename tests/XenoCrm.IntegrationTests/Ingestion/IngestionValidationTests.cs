@@ -7,6 +7,9 @@ namespace XenoCrm.IntegrationTests.Ingestion;
 [Collection(SharedServersDefinition.Name)]
 public sealed class IngestionValidationTests(SharedServers servers)
 {
+    private const int IngestionBodyLimit = 2 * 1024 * 1024;
+    private static readonly string[] SecondItemsMistakes = ["items[1].email", "items[1].name", "items[1].signedUpAt", "items[1].totalSpend"];
+
     private sealed record BadRequest(string Name, string Path, string Body, HttpStatusCode Expected, string? ErrorField = null, string ContentType = "application/json", string? KeyOverride = null);
 
     [Fact]
@@ -73,6 +76,34 @@ public sealed class IngestionValidationTests(SharedServers servers)
         }
         Assert.True(failures.Count == 0, string.Join("\n", failures));
 
+        // Every mistake of a body at once: a type error in one member hides none of the others, in a batch too.
+        using (var response = await stack.PostRawAsync("/api/v1/customers",
+            """{"items":[{"email":"ok@shop.test","name":"A"},{"email":42,"name":"","signedUpAt":"yesterday","totalSpend":1}]}""", apiKey: stack.ApiKey))
+        {
+            Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+            using var problem = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+            var errors = problem.RootElement.GetProperty("errors");
+            Assert.Equal(SecondItemsMistakes, errors.EnumerateObject().Select(e => e.Name).Order());
+            Assert.Contains(errors.GetProperty("items[1].email").EnumerateArray(), m => m.GetString()!.Contains("Wrong type", StringComparison.Ordinal));
+            Assert.Contains(errors.GetProperty("items[1].totalSpend").EnumerateArray(), m => m.GetString()!.Contains("Unknown member", StringComparison.Ordinal));
+        }
+
+        // An answer stays short whatever the body: 1.9 MB of long unknown members gets a few dozen errors,
+        // each name cut, and a line saying how many more there were.
+        var unknownMembers = "{" + string.Join(",", Enumerable.Range(0, 19_000).Select(i => $"\"{i:D6}{new string('u', 90)}\":1")) + "}";
+        Assert.InRange(unknownMembers.Length, 1_800_000, IngestionBodyLimit);
+        using (var response = await stack.PostRawAsync("/api/v1/customers", unknownMembers, apiKey: stack.ApiKey))
+        {
+            var body = await response.Content.ReadAsStringAsync();
+            Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+            Assert.True(body.Length < 16 * 1024, $"The answer to a 1.9 MB body is {body.Length} characters long.");
+            using var problem = JsonDocument.Parse(body);
+            var errors = problem.RootElement.GetProperty("errors").EnumerateObject().ToList();
+            Assert.InRange(errors.Count, 2, 51);
+            Assert.All(errors, e => Assert.True(e.Name.Length <= 41, $"A field name of {e.Name.Length} characters."));
+            Assert.Contains(errors.Single(e => e.Name == "$").Value.EnumerateArray(), m => m.GetString()!.Contains("more", StringComparison.Ordinal));
+        }
+
         // Nothing of the above was published: once a marker sent after them all is stored, it stands alone.
         using (var marker = await stack.PostRawAsync("/api/v1/customers", """{"externalId":"marker","email":"marker@shop.test","name":"Marker"}""", apiKey: stack.ApiKey))
         {
@@ -83,5 +114,24 @@ public sealed class IngestionValidationTests(SharedServers servers)
         Assert.Equal(1, await stack.ScalarAsync("SELECT COUNT(*) FROM customers"));
         Assert.Equal(0, await stack.ScalarAsync("SELECT COUNT(*) FROM orders"));
         Assert.Equal(0, await stack.ScalarAsync("SELECT COUNT(*) FROM dead_letters"));
+
+        // The API pages by the lists' one rule: counted up to 10,000 rows, a page past the last is empty, and a page
+        // beyond the first 10,000 rows is refused with the reason rather than read.
+        using (var first = JsonDocument.Parse(await stack.Api.GetStringAsync("/api/v1/customers?page=1&pageSize=1")))
+        {
+            Assert.Equal(1, first.RootElement.GetProperty("total").GetInt32());
+            Assert.False(first.RootElement.GetProperty("moreThanTotal").GetBoolean());
+        }
+        using (var past = JsonDocument.Parse(await stack.Api.GetStringAsync("/api/v1/customers?page=2&pageSize=1")))
+        {
+            Assert.Equal(2, past.RootElement.GetProperty("page").GetInt32());
+            Assert.Equal(0, past.RootElement.GetProperty("items").GetArrayLength());
+        }
+        using (var deep = await stack.Api.GetAsync("/api/v1/customers?page=201&pageSize=50"))
+        {
+            Assert.Equal(HttpStatusCode.BadRequest, deep.StatusCode);
+            using var problem = JsonDocument.Parse(await deep.Content.ReadAsStringAsync());
+            Assert.Contains("10,000", problem.RootElement.GetProperty("errors").GetProperty("page")[0].GetString(), StringComparison.Ordinal);
+        }
     }
 }

@@ -230,6 +230,8 @@ public sealed class SegmentsApiTests(SharedServers servers)
             new("name 101 characters", $$"""{"name":"{{new string('n', 101)}}","rules":{{Pune}}}""", HttpStatusCode.BadRequest, "name", "1 to 100", Path: "/api/v1/segments"),
             new("name 100 KB", $$"""{"name":"{{hundredKb}}","rules":{{Pune}}}""", HttpStatusCode.BadRequest, "name", "1 to 100", Path: "/api/v1/segments"),
             new("name as a number", $$"""{"name":1,"rules":{{Pune}}}""", HttpStatusCode.BadRequest, "name", "Required", Path: "/api/v1/segments"),
+            new("name as a number beside bad rules", """{"name":1,"rules":{"op":"and","rules":[{"field":"city","operator":"gt","value":1}]}}""", HttpStatusCode.BadRequest, "rules: rule 1", "does not apply", Path: "/api/v1/segments"),
+            new("name as a number, said so", $$"""{"name":1,"rules":{{Pune}}}""", HttpStatusCode.BadRequest, "name", "Wrong type", Path: "/api/v1/segments"),
             new("name with bad rules", """{"name":"ok","rules":{"op":"and","rules":[{"field":"city","operator":"gt","value":1}]}}""", HttpStatusCode.BadRequest, "rules: rule 1", "does not apply", Path: "/api/v1/segments"),
         ];
 

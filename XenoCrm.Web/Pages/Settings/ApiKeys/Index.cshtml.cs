@@ -1,8 +1,8 @@
 using System.ComponentModel.DataAnnotations;
-using System.Security.Claims;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 using XenoCrm.Web.ApiKeys;
+using XenoCrm.Web.Authentication;
 
 namespace XenoCrm.Web.Pages.Settings.ApiKeys;
 
@@ -46,7 +46,7 @@ public sealed class IndexModel(ApiKeyStore store) : PageModel
             Keys = await store.ListAsync(ct);
             return Page();
         }
-        var createdBy = User.FindFirstValue(ClaimTypes.Email) ?? User.Identity?.Name ?? "unknown";
+        var createdBy = User.Author();
         var (row, key) = await store.CreateAsync(Input.Name, createdBy, ct);
         NewKey = key;
         NewKeyName = row.Name;

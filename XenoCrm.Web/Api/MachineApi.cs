@@ -2,10 +2,13 @@ using XenoCrm.Web.Authentication;
 
 namespace XenoCrm.Web.Api;
 
-public static class IngestionApi
+public static class MachineApi
 {
-    /// <summary>The machine API: every endpoint under <c>/api/v1</c> needs an API key.</summary>
-    public static RouteGroupBuilder MapIngestionApi(this IEndpointRouteBuilder app)
+    /// <summary>
+    /// The machine API, as a table of its features: every endpoint under <c>/api/v1</c>, each needing an API key
+    /// and held to the key's request rate.
+    /// </summary>
+    public static RouteGroupBuilder MapMachineApi(this IEndpointRouteBuilder app)
     {
         var api = app.MapGroup("/api/v1").RequireAuthorization(ApiKeyAuthentication.Policy).RequireRateLimiting(ApiRateLimiting.Policy);
         api.MapCustomersApi();
