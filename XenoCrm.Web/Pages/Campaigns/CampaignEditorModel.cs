@@ -15,8 +15,8 @@ namespace XenoCrm.Web.Pages.Campaigns;
 /// <see cref="CampaignCommands"/> with each error shown beside its field, the save and send, and the two
 /// things campaign-editor.js asks for as the user works: the chosen segment's size and a template preview.
 /// </summary>
-public abstract class CampaignEditorModel(CrmDbContext db, CampaignCommands commands, CampaignTemplatePreview previews, AudienceQuery audience, DisplayFormat format)
-    : PageModel
+public abstract class CampaignEditorModel(CrmDbContext db, CampaignCommands commands, CampaignTemplatePreview previews, AudienceQuery audience, DisplayFormat format,
+    TimeProvider clock) : PageModel
 {
     public const int PreviewCustomers = 3;
     public const string SendNow = "now";
@@ -85,7 +85,7 @@ public abstract class CampaignEditorModel(CrmDbContext db, CampaignCommands comm
             {
                 errors[error!.Value.Field] = [error.Value.Message];
             }
-            else if (utc <= DateTime.UtcNow)
+            else if (utc <= clock.GetUtcNow().UtcDateTime)
             {
                 errors["at"] = ["That time has passed; choose a time in the future, or send now."];
             }

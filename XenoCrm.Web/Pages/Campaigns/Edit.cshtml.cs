@@ -6,8 +6,8 @@ using XenoCrm.Core.Segments;
 
 namespace XenoCrm.Web.Pages.Campaigns;
 
-public sealed class EditModel(CrmDbContext db, CampaignCommands commands, CampaignTemplatePreview previews, AudienceQuery audience, DisplayFormat format)
-    : CampaignEditorModel(db, commands, previews, audience, format)
+public sealed class EditModel(CrmDbContext db, CampaignCommands commands, CampaignTemplatePreview previews, AudienceQuery audience, DisplayFormat format,
+    TimeProvider clock) : CampaignEditorModel(db, commands, previews, audience, format, clock)
 {
     [BindProperty(SupportsGet = true)]
     public long Id { get; set; }

@@ -4,8 +4,8 @@ using XenoCrm.Core.Campaigns;
 
 namespace XenoCrm.Web.Pages.Campaigns;
 
-public sealed class NewModel(CrmDbContext db, CampaignCommands commands, CampaignTemplatePreview previews, AudienceQuery audience, DisplayFormat format)
-    : CampaignEditorModel(db, commands, previews, audience, format)
+public sealed class NewModel(CrmDbContext db, CampaignCommands commands, CampaignTemplatePreview previews, AudienceQuery audience, DisplayFormat format,
+    TimeProvider clock) : CampaignEditorModel(db, commands, previews, audience, format, clock)
 {
     public override string Heading => "New campaign";
 
