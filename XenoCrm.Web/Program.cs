@@ -10,13 +10,8 @@ using XenoCrm.Core.Campaigns;
 using XenoCrm.Web.Operations;
 using XenoCrm.ServiceDefaults.Messaging;
 
-var (command, hostArgs) = OperatorCommand.Split(args);
-var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = hostArgs, ContentRootPath = AppContext.BaseDirectory });
-if (command is not null)
-{
-    // A command's stdout is its result (an API key, a list), so logs go to stderr.
-    builder.Logging.AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
-}
+var operatorCommand = OperatorCommandLine.Parse(args);
+var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = operatorCommand.HostArgs, ContentRootPath = AppContext.BaseDirectory });
 builder.AddCrmDatabase();
 builder.AddMessageBus();
 builder.AddCrmTelemetry();
@@ -32,10 +27,7 @@ builder.Services.AddProblemDetails();
 builder.Services.AddExceptionHandler<DatabaseUnavailableHandler>();
 
 var app = builder.Build();
-if (command is not null)
-{
-    return await OperatorCommand.RunAsync(command, app.Services);
-}
+if (operatorCommand.IsGiven) return await operatorCommand.RunAsync(app.Services);
 await app.Services.MigrateCrmDatabaseAsync();
 await app.Services.SeedDemoDataIfEmptyAsync(app.Configuration);
 app.UseExceptionHandler();

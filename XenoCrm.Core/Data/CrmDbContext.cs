@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.DataProtection.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore;
 using XenoCrm.Core.ApiKeys;
 using XenoCrm.Core.Campaigns;
@@ -14,8 +15,10 @@ namespace XenoCrm.Core.Data;
 /// dotnet ef migrations add NAME -p XenoCrm.Core -s XenoCrm.Core -c MySqlCrmDbContext -o Data/Migrations/MySql
 /// dotnet ef migrations add NAME -p XenoCrm.Core -s XenoCrm.Core -c SqliteCrmDbContext -o Data/Migrations/Sqlite
 /// </code>
+/// It also holds the data-protection keys (<see cref="IDataProtectionKeyContext"/>), so that every Web instance signs
+/// and reads cookies with the same keys.
 /// </summary>
-public abstract class CrmDbContext(DbContextOptions options) : DbContext(options)
+public abstract class CrmDbContext(DbContextOptions options) : DbContext(options), IDataProtectionKeyContext
 {
     public DbSet<Customer> Customers => Set<Customer>();
     public DbSet<Order> Orders => Set<Order>();

@@ -1,4 +1,4 @@
-using System.Globalization;
+using System.CommandLine;
 using Microsoft.EntityFrameworkCore;
 using XenoCrm.Core.Data;
 using XenoCrm.Web.Seeding;
@@ -12,23 +12,45 @@ namespace XenoCrm.Web.Operations;
 /// </summary>
 internal static class SeedCommand
 {
-    private const string Usage = "Usage: seed --customers N --orders M [--seed S] [--append]";
-
-    /// <summary>The command's own options, which <see cref="OperatorCommand.Split"/> keeps from the host's.</summary>
-    public static readonly string[] ValueOptions = ["--customers", "--orders", "--seed"];
-
-    public static readonly string[] Flags = ["--append"];
+    public const string Name = "seed";
 
     // LOAD DATA does best with large chunks; SQLite commits one transaction per chunk.
     private const int MySqlChunkCustomers = 50_000;
     private const int SqliteChunkCustomers = 2_000;
 
-    public static async Task<int> RunAsync(string[] args, IServiceProvider services)
+    public static Command Create(OperatorHost host)
     {
-        var options = Parse(args);
+        var customers = new Option<int>("--customers") { Description = "Customers to add (at least 1).", Required = true };
+        customers.Validators.Add(result =>
+        {
+            if (result.GetValueOrDefault<int>() < 1)
+            {
+                result.AddError("--customers must be at least 1.");
+            }
+        });
+        var orders = new Option<long>("--orders") { Description = "Orders to spread over them (0 or more).", Required = true };
+        orders.Validators.Add(result =>
+        {
+            if (result.GetValueOrDefault<long>() < 0)
+            {
+                result.AddError("--orders must not be negative.");
+            }
+        });
+        var seed = new Option<int>("--seed") { Description = "The random seed: the same seed gives the same data.", DefaultValueFactory = _ => 1 };
+        var append = new Option<bool>("--append") { Description = "Add to a database that already has customers." };
+        var command = new Command(Name, "Bulk-loads realistic demo customers and orders, for trying segments at scale.") { customers, orders, seed, append };
+        command.SetAction(async (parseResult, ct) => await RunAsync(
+            await host.MigratedServicesAsync(ct),
+            new Options(parseResult.GetValue(customers), parseResult.GetValue(orders), parseResult.GetValue(seed), parseResult.GetValue(append)),
+            ct));
+        return command;
+    }
+
+    private static async Task<int> RunAsync(IServiceProvider services, Options options, CancellationToken ct)
+    {
         await using var scope = services.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<CrmDbContext>();
-        var existing = await db.Customers.CountAsync();
+        var existing = await db.Customers.CountAsync(ct);
         if (existing > 0 && !options.Append)
         {
             await Console.Error.WriteLineAsync(
@@ -36,53 +58,17 @@ internal static class SeedCommand
             return 1;
         }
 
-        var (firstCustomerId, firstOrderId) = await DemoDataLoader.NextIdsAsync(db, CancellationToken.None);
+        var (firstCustomerId, firstOrderId) = await DemoDataLoader.NextIdsAsync(db, ct);
         var chunkSize = db.Provider == CrmDatabaseProvider.MySql ? MySqlChunkCustomers : SqliteChunkCustomers;
-        var data = new DemoData(options.Customers, options.Orders, options.Seed, DateTime.UtcNow, chunkSize);
+        var data = new DemoData(options.Customers, options.Orders, options.Seed, scope.ServiceProvider.GetRequiredService<TimeProvider>().GetUtcNow().UtcDateTime, chunkSize);
         await Console.Error.WriteLineAsync(
             $"Seeding {options.Customers:N0} customers and {options.Orders:N0} orders (seed {options.Seed}) into the {db.Provider} database…");
         var done = await DemoDataLoader.LoadAsync(db, data.Chunks(firstCustomerId, firstOrderId), p => Console.Error.WriteLine(
-            $"  {p.Customers:N0} customers, {p.Orders:N0} orders in {p.Elapsed.TotalSeconds:0.0} s ({p.RowsPerSecond:N0} rows/s)"), CancellationToken.None);
+            $"  {p.Customers:N0} customers, {p.Orders:N0} orders in {p.Elapsed.TotalSeconds:0.0} s ({p.RowsPerSecond:N0} rows/s)"), ct);
         await Console.Error.WriteLineAsync(
             $"Seeded {done.Customers:N0} customers and {done.Orders:N0} orders in {done.Elapsed.TotalSeconds:0.0} s ({done.RowsPerSecond:N0} rows/s).");
         return 0;
     }
 
     private sealed record Options(int Customers, long Orders, int Seed, bool Append);
-
-    private static Options Parse(string[] args)
-    {
-        int? customers = null;
-        long? orders = null;
-        var seed = 1;
-        var append = false;
-        for (var i = 0; i < args.Length; i++)
-        {
-            switch (args[i])
-            {
-                case "--customers" when i + 1 < args.Length && int.TryParse(args[i + 1], NumberStyles.None, CultureInfo.InvariantCulture, out var c):
-                    customers = c;
-                    i++;
-                    break;
-                case "--orders" when i + 1 < args.Length && long.TryParse(args[i + 1], NumberStyles.None, CultureInfo.InvariantCulture, out var o):
-                    orders = o;
-                    i++;
-                    break;
-                case "--seed" when i + 1 < args.Length && int.TryParse(args[i + 1], NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var s):
-                    seed = s;
-                    i++;
-                    break;
-                case "--append":
-                    append = true;
-                    break;
-                default:
-                    throw new CommandUsageException($"Unexpected argument '{args[i]}'. {Usage}");
-            }
-        }
-        if (customers is not > 0 || orders is null)
-        {
-            throw new CommandUsageException(Usage);
-        }
-        return new Options(customers.Value, orders.Value, seed, append);
-    }
 }

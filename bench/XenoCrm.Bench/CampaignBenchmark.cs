@@ -9,7 +9,7 @@ using XenoCrm.TestServers;
 namespace XenoCrm.Bench;
 
 /// <summary>
-/// The <c>campaign</c> scenario (DESIGN.md §6): customers seeded with the <c>seed</c> command, a segment of everyone,
+/// The <c>campaign</c> scenario: customers seeded with the <c>seed</c> command, a segment of everyone,
 /// and a campaign to it sent through the distributed mode (Web, two Workers and Delivery as child processes), timed from
 /// the send request until every recipient is Sent or Failed; then the same send with <c>Campaigns__ChunkSize=1</c> on a
 /// smaller audience, on a deployment of its own over the same servers, as the naive baseline.

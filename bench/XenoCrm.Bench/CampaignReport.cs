@@ -52,7 +52,7 @@ public sealed record CampaignReport(CampaignSettings Settings, DateTimeOffset St
 
     public bool AllChecksPassed => Send.Checks.AllPassed && Baseline.Checks.AllPassed;
 
-    /// <summary>The targets of DESIGN.md §6 this run missed, in the words of the table.</summary>
+    /// <summary>The targets this run missed, in the words of the table.</summary>
     public IReadOnlyList<string> MissedTargets
     {
         get
@@ -78,7 +78,7 @@ public sealed record CampaignReport(CampaignSettings Settings, DateTimeOffset St
         }
     }
 
-    /// <summary>The markdown table of the run, with the targets of DESIGN.md §6 beside each measurement, and the correctness checks.</summary>
+    /// <summary>The markdown table of the run, with the targets above beside each measurement, and the correctness checks.</summary>
     public string ToMarkdown()
     {
         var s = Settings;

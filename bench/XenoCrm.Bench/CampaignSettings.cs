@@ -1,7 +1,7 @@
 namespace XenoCrm.Bench;
 
 /// <summary>
-/// The sizes of a campaign run. The defaults are the full run (DESIGN.md §6: 1M recipients, two Workers);
+/// The sizes of a campaign run. The defaults are the full run (1M recipients, two Workers, as in the service level it measures);
 /// <see cref="Quick"/> runs the same code path on a small audience to check that the scenario works.
 /// </summary>
 public sealed record CampaignSettings

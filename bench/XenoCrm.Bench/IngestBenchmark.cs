@@ -8,7 +8,7 @@ using XenoCrm.TestServers;
 namespace XenoCrm.Bench;
 
 /// <summary>
-/// The <c>ingest</c> scenario (DESIGN.md §6): a raw <see cref="MySqlBulkCopy"/>, the batch endpoint end to end,
+/// The <c>ingest</c> scenario: a raw <see cref="MySqlBulkCopy"/>, the batch endpoint end to end,
 /// single records and the batch-size-1 baseline, each on its own database (and virtual host) of one set of
 /// throwaway servers.
 /// </summary>

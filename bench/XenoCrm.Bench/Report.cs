@@ -53,7 +53,7 @@ public sealed record IngestReport(
     public bool AggregatesConsistent =>
         Batch.Consistency.AggregatesConsistent && SingleRecords.Consistency.AggregatesConsistent && Baseline.Consistency.AggregatesConsistent;
 
-    /// <summary>The markdown table of the run: each measurement, the ratios, and the targets of DESIGN.md §6 beside them.</summary>
+    /// <summary>The markdown table of the run: each measurement, the ratios, and the service levels the bench holds ingestion to beside them.</summary>
     public string ToMarkdown()
     {
         var s = Settings;

@@ -11,7 +11,7 @@ using XenoCrm.TestServers;
 namespace XenoCrm.Bench;
 
 /// <summary>
-/// The <c>segment</c> scenario (DESIGN.md §6): a database seeded with the <c>seed</c> command, XenoCrm.Web in its
+/// The <c>segment</c> scenario: a database seeded with the <c>seed</c> command, XenoCrm.Web in its
 /// distributed mode over it, and for each of <see cref="SegmentTrees"/> the latency of
 /// <c>POST /api/v1/segments/preview</c> beside the same count written by hand in SQL, with the counts compared.
 /// </summary>

@@ -1,66 +1,51 @@
-using System.Globalization;
-using XenoCrm.TestServers;
+using System.CommandLine;
+using System.CommandLine.Parsing;
 
 namespace XenoCrm.Bench;
 
 /// <summary><c>segment [--customers N] [--orders M] [--calls K] [--quick] [--out DIR]</c>: runs <see cref="SegmentBenchmark"/> and writes its table.</summary>
 internal static class SegmentCommand
 {
-    public const string Usage = "usage: XenoCrm.Bench segment [--customers N] [--orders M] [--calls K] [--quick] [--out DIR]";
+    private static readonly Option<bool> _quick = BenchCommandLine.Quick();
+    private static readonly Option<string> _out = BenchCommandLine.Out();
+    private static readonly Option<int?> _customers = BenchCommandLine.Size<int>("--customers", "Customers seeded; five orders each unless --orders is given.");
+    private static readonly Option<long?> _orders = BenchCommandLine.Size<long>("--orders", "Orders seeded.");
+    private static readonly Option<int?> _calls = BenchCommandLine.Size<int>("--calls", "Timed calls per tree and per path.");
 
-    public static async Task<int> RunAsync(string[] options)
+    public static Command Create()
     {
-        var settings = SegmentSettings.Full;
-        var outputDirectory = Path.Combine(RepoPaths.Root, "bench", "results");
-        try
+        var command = new Command("segment", "Segment previews over seeded customers against the same counts written by hand in SQL.")
         {
-            // --quick first, so that explicit sizes given with it still win.
-            if (options.Contains("--quick"))
-            {
-                settings = SegmentSettings.Quick;
-            }
-
-            var ordersGiven = false;
-            for (var i = 0; i < options.Length; i++)
-            {
-                var option = options[i];
-                string Value() => i + 1 < options.Length ? options[++i] : throw new FormatException($"{option} needs a value.");
-                long Number() => long.Parse(Value(), NumberStyles.AllowThousands, CultureInfo.InvariantCulture);
-                switch (option)
-                {
-                    case "--quick":
-                        break;
-                    case "--customers":
-                        var customers = checked((int)Number());
-                        // Five orders per customer, as in DESIGN.md §6, unless --orders says otherwise.
-                        settings = settings with { Customers = customers, Orders = ordersGiven ? settings.Orders : 5L * customers };
-                        break;
-                    case "--orders":
-                        settings = settings with { Orders = Number() };
-                        ordersGiven = true;
-                        break;
-                    case "--calls":
-                        settings = settings with { TimedCalls = checked((int)Number()) };
-                        break;
-                    case "--out":
-                        outputDirectory = Path.GetFullPath(Value());
-                        break;
-                    default:
-                        throw new FormatException($"Unknown option {option}.");
-                }
-            }
-
-            settings.Validate();
-        }
-        catch (Exception ex) when (ex is FormatException or ArgumentException or OverflowException)
+            _customers, _orders, _calls, _quick, _out,
+        };
+        BenchCommandLine.ValidateWith(command, result => Settings(result).Validate());
+        command.SetAction(parseResult =>
         {
-            await Console.Error.WriteLineAsync($"{ex.Message}\n{Usage}");
-            return 2;
-        }
+            var settings = Settings(parseResult.CommandResult);
+            return BenchRun.RunAsync("segment", settings.IsQuick, Path.GetFullPath(parseResult.GetRequiredValue(_out)),
+                ct => SegmentBenchmark.RunAsync(settings, Console.Out, ct),
+                report => (report.StartedAt, report.ToMarkdown()),
+                report => report.AllCountsMatch ? null : "Preview and hand-written SQL disagree on the count of at least one tree (see the table).");
+        });
+        return command;
+    }
 
-        return await BenchRun.RunAsync("segment", settings.IsQuick, outputDirectory,
-            ct => SegmentBenchmark.RunAsync(settings, Console.Out, ct),
-            report => (report.StartedAt, report.ToMarkdown()),
-            report => report.AllCountsMatch ? null : "Preview and hand-written SQL disagree on the count of at least one tree (see the table).");
+    private static SegmentSettings Settings(CommandResult result)
+    {
+        var settings = result.GetValue(_quick) ? SegmentSettings.Quick : SegmentSettings.Full;
+        if (result.GetValue(_customers) is { } customers)
+        {
+            // Five orders per customer, as in the full run, unless --orders says otherwise.
+            settings = settings with { Customers = customers, Orders = 5L * customers };
+        }
+        if (result.GetValue(_orders) is { } orders)
+        {
+            settings = settings with { Orders = orders };
+        }
+        if (result.GetValue(_calls) is { } calls)
+        {
+            settings = settings with { TimedCalls = calls };
+        }
+        return settings;
     }
 }

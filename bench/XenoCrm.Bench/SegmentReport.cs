@@ -44,7 +44,7 @@ public sealed record SegmentReport(
 
     public bool AllCountsMatch => Trees.All(t => t.CountsMatch);
 
-    /// <summary>The markdown table of the run, with the targets of DESIGN.md §6 beside each tree, and the trees themselves.</summary>
+    /// <summary>The markdown table of the run, with the service levels of <see cref="P95TargetMilliseconds"/> and <see cref="RatioTarget"/> beside each tree, and the trees themselves.</summary>
     public string ToMarkdown()
     {
         var s = Settings;

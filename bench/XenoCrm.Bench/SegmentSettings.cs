@@ -1,6 +1,6 @@
 namespace XenoCrm.Bench;
 
-/// <summary>The sizes of a segment run. The defaults are the full run (DESIGN.md §6: 1M customers); <see cref="Quick"/> checks that the scenario works.</summary>
+/// <summary>The sizes of a segment run. The defaults are the full run (1M customers, as in the service level it measures); <see cref="Quick"/> checks that the scenario works.</summary>
 public sealed record SegmentSettings
 {
     public static SegmentSettings Full { get; } = new();
@@ -23,7 +23,7 @@ public sealed record SegmentSettings
     /// <summary>Timed calls per tree and per path (preview and hand-written SQL, taken in turns).</summary>
     public int TimedCalls { get; init; } = 30;
 
-    /// <summary>DESIGN.md §6 measures preview at 1M customers with a 2 GB buffer pool, where the data fits in memory.</summary>
+    /// <summary>The service level is measured at 1M customers with a 2 GB buffer pool, where the data fits in memory.</summary>
     public string BufferPoolSize { get; init; } = "2G";
 
     public int Seed { get; init; } = 20_240_501;

@@ -4,7 +4,7 @@ using System.Text.Json.Nodes;
 namespace XenoCrm.Bench;
 
 /// <summary>
-/// One rule tree of the segment scenario: the wire JSON the preview endpoint gets (DESIGN.md §4.2), and the same
+/// One rule tree of the segment scenario: the wire JSON the preview endpoint gets (README.md, "Sending data"), and the same
 /// audience as a DBA would count it by hand.
 /// </summary>
 /// <param name="Name">Short name for the table.</param>
@@ -35,7 +35,7 @@ public static class SegmentTrees
                 Group("and", Rule("total_spend", "gt", 10000)),
                 "SELECT COUNT(*) FROM customers WHERE total_spend > 10000"),
 
-            new("nested (DESIGN §4.2)",
+            new("nested: and, or, not",
                 Group("or",
                     Group("and", Rule("total_spend", "gt", 10000), Rule("last_order_at", "in_last_days", 90)),
                     Not(Group("and", Rule("city", "equals", "Pune"), Rule("order_count", "lt", 2)))),

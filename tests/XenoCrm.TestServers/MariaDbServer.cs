@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.RegularExpressions;
 using MySqlConnector;
 
@@ -8,61 +7,49 @@ namespace XenoCrm.TestServers;
 /// A throwaway MariaDB server on a loopback port, in its own data directory. Durability settings are
 /// the defaults on purpose: tests kill it and check that nothing committed is lost.
 /// </summary>
-public sealed partial class MariaDbServer : IAsyncDisposable
+public sealed partial class MariaDbServer : ThrowawayServer
 {
     private const string AppUser = "xeno";
-    private static readonly TimeSpan _startTimeout = TimeSpan.FromSeconds(20);
-    private static readonly TimeSpan _stopTimeout = TimeSpan.FromSeconds(60);
 
-    private readonly InstanceDirectory _directory;
     private readonly string _bufferPoolSize;
     private readonly string _password = Secrets.RandomHex(24);
-    private ServerProcess? _process;
-    private bool _disposed;
 
     private MariaDbServer(InstanceDirectory directory, int port, string bufferPoolSize)
+        : base(directory, port)
     {
-        _directory = directory;
-        Port = port;
         _bufferPoolSize = bufferPoolSize;
-        ExitCleanup.Register(this, KillAndDelete);
     }
 
-    public int Port { get; }
+    private protected override string Name => $"MariaDB on port {Port}";
 
-    private string DataDirectory => _directory.Combine("data");
+    private protected override TimeSpan StartTimeout => TimeSpan.FromSeconds(20);
 
-    private string Socket => _directory.Combine("mysqld.sock");
+    private protected override TimeSpan StopTimeout => TimeSpan.FromSeconds(60);
 
-    private string LogFile => _directory.Combine("server.log");
+    private string DataDirectory => Instance.Combine("data");
+
+    private string Socket => Instance.Combine("mysqld.sock");
 
     // Its own tmpdir per instance: instances bootstrapping at once in a shared /tmp clash on
     // internal temporary-table names and mariadb-install-db fails.
-    private string TempDirectory => _directory.Combine("tmp");
+    private string TempDirectory => Instance.Combine("tmp");
 
     // Root authenticates over the socket only; everything the tests see goes through the app user.
     private string RootConnectionString =>
         $"Server={Socket};Protocol=Unix;User ID=root;Pooling=false;Connection Timeout=5";
 
-    public static async Task<MariaDbServer> StartAsync(string bufferPoolSize = "256M", CancellationToken ct = default)
+    public static Task<MariaDbServer> StartAsync(string bufferPoolSize = "256M", CancellationToken ct = default)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(bufferPoolSize);
-        var server = new MariaDbServer(InstanceDirectory.Create("mariadb"), FreePort.Next(), bufferPoolSize);
-        try
+        return BootOrDisposeAsync(new MariaDbServer(InstanceDirectory.Create("mariadb"), FreePort.Next(), bufferPoolSize), async (server, token) =>
         {
-            await server.InstallAsync(ct).ConfigureAwait(false);
-            await server.LaunchAsync(ct).ConfigureAwait(false);
+            await server.InstallAsync(token).ConfigureAwait(false);
+            await server.LaunchAsync(token).ConfigureAwait(false);
             await server.ExecuteAsRootAsync(
                 $"CREATE USER '{AppUser}'@'%' IDENTIFIED BY '{server._password}'; " +
                 $"GRANT ALL PRIVILEGES ON *.* TO '{AppUser}'@'%' WITH GRANT OPTION;",
-                ct).ConfigureAwait(false);
-            return server;
-        }
-        catch
-        {
-            await server.DisposeAsync().ConfigureAwait(false);
-            throw;
-        }
+                token).ConfigureAwait(false);
+        }, ct);
     }
 
     /// <summary>The app user's connection string for <paramref name="database"/> over TCP.</summary>
@@ -79,72 +66,6 @@ public sealed partial class MariaDbServer : IAsyncDisposable
         ValidateDatabaseName(name);
         await ExecuteAsRootAsync($"CREATE DATABASE `{name}`", ct).ConfigureAwait(false);
         return ConnectionString(name);
-    }
-
-    /// <summary>Clean shutdown (SIGTERM); the data directory and the port are kept for <see cref="StartAgainAsync"/>.</summary>
-    public async Task StopAsync()
-    {
-        if (_process is not { HasExited: false } process)
-        {
-            return;
-        }
-
-        process.Terminate();
-        if (!await process.WaitForExitAsync(_stopTimeout).ConfigureAwait(false))
-        {
-            process.KillTree();
-            throw new TimeoutException($"MariaDB on port {Port} did not shut down within {_stopTimeout.TotalSeconds:0} s, killed it.\n{LogTail.Read(LogFile)}");
-        }
-    }
-
-    /// <summary>SIGKILL, as a crash or an OOM kill would: InnoDB recovers from its redo log on the next start.</summary>
-    public async Task KillAsync()
-    {
-        if (_process is not { HasExited: false } process)
-        {
-            return;
-        }
-
-        process.KillTree();
-        await process.WaitForExitAsync(_stopTimeout).ConfigureAwait(false);
-    }
-
-    /// <summary>Starts the server again on the same data directory and port, once it accepts connections.</summary>
-    public Task StartAgainAsync(CancellationToken ct = default)
-    {
-        ObjectDisposedException.ThrowIf(_disposed, this);
-        if (_process is { HasExited: false })
-        {
-            throw new InvalidOperationException($"MariaDB on port {Port} is already running.");
-        }
-
-        return LaunchAsync(ct);
-    }
-
-    /// <summary>Kills the server and deletes its data directory.</summary>
-    public ValueTask DisposeAsync()
-    {
-        if (!_disposed)
-        {
-            _disposed = true;
-            ExitCleanup.Unregister(this);
-            KillAndDelete();
-        }
-
-        return ValueTask.CompletedTask;
-    }
-
-    private void KillAndDelete()
-    {
-        if (_process is { } process)
-        {
-            // The data is about to be deleted, so a clean shutdown would only cost time.
-            process.KillTree();
-            process.WaitForExitAsync(_stopTimeout).GetAwaiter().GetResult();
-            process.Release();
-        }
-
-        _directory.Delete();
     }
 
     private async Task InstallAsync(CancellationToken ct)
@@ -166,7 +87,7 @@ public sealed partial class MariaDbServer : IAsyncDisposable
             arguments.Add("--user=root");
         }
 
-        var (exitCode, output) = await CommandLine.RunAsync(installer, arguments, _startTimeout, workingDirectory: _directory.FullPath, ct: ct)
+        var (exitCode, output) = await CommandLine.RunAsync(installer, arguments, StartTimeout, workingDirectory: Instance.FullPath, ct: ct)
             .ConfigureAwait(false);
         if (exitCode != 0)
         {
@@ -174,9 +95,8 @@ public sealed partial class MariaDbServer : IAsyncDisposable
         }
     }
 
-    private async Task LaunchAsync(CancellationToken ct)
+    private protected override ServerProcess StartProcess()
     {
-        var server = Executables.Find("mariadb-server", "mariadbd", "mysqld");
         var arguments = new List<string>
         {
             "--no-defaults",
@@ -184,7 +104,7 @@ public sealed partial class MariaDbServer : IAsyncDisposable
             $"--tmpdir={TempDirectory}",
             $"--port={Port}",
             $"--socket={Socket}",
-            $"--pid-file={_directory.Combine("mysqld.pid")}",
+            $"--pid-file={Instance.Combine("mysqld.pid")}",
             "--bind-address=127.0.0.1",
             $"--innodb-buffer-pool-size={_bufferPoolSize}",
             "--innodb-log-file-size=256M",
@@ -201,34 +121,21 @@ public sealed partial class MariaDbServer : IAsyncDisposable
             arguments.Add("--user=root");
         }
 
-        var stopwatch = Stopwatch.StartNew();
-        _process?.Release();
-        _process = ServerProcess.Start(server, arguments, _directory, LogFile);
-        while (true)
-        {
-            ct.ThrowIfCancellationRequested();
-            if (_process.HasExited)
-            {
-                throw new InvalidOperationException($"MariaDB on port {Port} exited with code {_process.ExitCode} while starting.\n{LogTail.Read(LogFile)}");
-            }
+        var server = Executables.Find("mariadb-server", "mariadbd", "mysqld");
+        return ServerProcess.Start(server, arguments, Instance, LogFile);
+    }
 
-            try
-            {
-                await using var connection = new MySqlConnection(RootConnectionString);
-                await connection.OpenAsync(ct).ConfigureAwait(false);
-                return;
-            }
-            catch (MySqlException) when (stopwatch.Elapsed < _startTimeout)
-            {
-                await Task.Delay(50, ct).ConfigureAwait(false);
-            }
-            catch (MySqlException exception)
-            {
-                _process.KillTree();
-                throw new TimeoutException(
-                    $"MariaDB on port {Port} did not accept connections within {_startTimeout.TotalSeconds:0} s ({exception.Message}).\n{LogTail.Read(LogFile)}",
-                    exception);
-            }
+    private protected override async Task<string?> NotReadyAsync(CancellationToken ct)
+    {
+        try
+        {
+            await using var connection = new MySqlConnection(RootConnectionString);
+            await connection.OpenAsync(ct).ConfigureAwait(false);
+            return null;
+        }
+        catch (MySqlException exception)
+        {
+            return exception.Message;
         }
     }
 

@@ -15,25 +15,20 @@ namespace XenoCrm.TestServers;
 /// /usr/sbin wrapper, which would su to the rabbitmq user and read the system cookie: this keeps the
 /// instance's files in one folder the test process owns, and works for a non-root user too.
 /// </remarks>
-public sealed class RabbitMqServer : IAsyncDisposable
+public sealed class RabbitMqServer : ThrowawayServer
 {
     private const string AppUser = "xeno";
     private const string ReadyLine = "Server startup complete";
-    private static readonly TimeSpan _startTimeout = TimeSpan.FromSeconds(60);
-    private static readonly TimeSpan _stopTimeout = TimeSpan.FromSeconds(60);
     private static readonly TimeSpan _commandTimeout = TimeSpan.FromSeconds(60);
 
-    private readonly InstanceDirectory _directory;
     private readonly string _nodeName = $"xeno-{Secrets.RandomHex(10)}@localhost";
     private readonly string _password = Secrets.RandomHex(24);
     private readonly Dictionary<string, string?> _environment;
-    private ServerProcess? _process;
-    private bool _disposed;
+    private long _nodeLogStart;
 
     private RabbitMqServer(InstanceDirectory directory, int port, int distributionPort)
+        : base(directory, port)
     {
-        _directory = directory;
-        Port = port;
         _environment = new Dictionary<string, string?>
         {
             // Erlang reads the cookie from $HOME; a private home keeps nodes and CLI calls of parallel instances apart.
@@ -58,35 +53,25 @@ public sealed class RabbitMqServer : IAsyncDisposable
                 _environment.TryAdd(name, null);
             }
         }
-
-        ExitCleanup.Register(this, KillAndDelete);
     }
 
-    public int Port { get; }
+    private protected override string Name => $"RabbitMQ node {_nodeName}";
 
-    /// <summary>The node's standard output: the banner and boot failures.</summary>
-    private string LogFile => _directory.Combine("server.log");
+    private protected override TimeSpan StartTimeout => TimeSpan.FromSeconds(60);
+
+    private protected override TimeSpan PollInterval => TimeSpan.FromMilliseconds(100);
 
     /// <summary>The node's own log, where everything after the banner goes when standard output is not a terminal.</summary>
-    private string NodeLogFile => Path.Combine(_directory.Combine("log"), $"{_nodeName}.log");
+    private string NodeLogFile => Path.Combine(Instance.Combine("log"), $"{_nodeName}.log");
 
-    private string BeamPidFile => Path.Combine(_directory.Combine("mnesia"), $"{_nodeName}.pid");
+    private string BeamPidFile => Path.Combine(Instance.Combine("mnesia"), $"{_nodeName}.pid");
 
-    public static async Task<RabbitMqServer> StartAsync(CancellationToken ct = default)
-    {
-        var server = new RabbitMqServer(InstanceDirectory.Create("rabbitmq"), FreePort.Next(), FreePort.Next());
-        try
+    public static Task<RabbitMqServer> StartAsync(CancellationToken ct = default) =>
+        BootOrDisposeAsync(new RabbitMqServer(InstanceDirectory.Create("rabbitmq"), FreePort.Next(), FreePort.Next()), (server, token) =>
         {
             server.WriteConfiguration();
-            await server.LaunchAsync(ct).ConfigureAwait(false);
-            return server;
-        }
-        catch
-        {
-            await server.DisposeAsync().ConfigureAwait(false);
-            throw;
-        }
-    }
+            return server.LaunchAsync(token);
+        }, ct);
 
     /// <summary>Creates a virtual host the app user has every permission on, and returns the app user's amqp:// URI for it.</summary>
     public async Task<string> CreateVirtualHostAsync(string? name = null, CancellationToken ct = default)
@@ -95,7 +80,7 @@ public sealed class RabbitMqServer : IAsyncDisposable
         ArgumentException.ThrowIfNullOrEmpty(name);
 
         // One CLI call instead of add_vhost + set_permissions: each call boots an Erlang VM (~0.5 s).
-        var definitions = _directory.Combine($"vhost-{Secrets.RandomHex(8)}.json");
+        var definitions = Instance.Combine($"vhost-{Secrets.RandomHex(8)}.json");
         await File.WriteAllTextAsync(definitions, JsonSerializer.Serialize(new
         {
             vhosts = new[] { new { name } },
@@ -113,67 +98,11 @@ public sealed class RabbitMqServer : IAsyncDisposable
     public Task CloseAllConnectionsAsync(CancellationToken ct = default) =>
         RabbitMqCtlAsync(ct, "close_all_connections", "--global", "dropped by a test");
 
-    /// <summary>Clean shutdown; virtual hosts, users, durable queues and persistent messages are kept for <see cref="StartAgainAsync"/>.</summary>
-    public async Task StopAsync()
-    {
-        if (_process is not { HasExited: false } process)
-        {
-            return;
-        }
-
-        // rabbitmq-server traps SIGTERM and stops the node the way `rabbitmqctl stop` does, without booting a CLI VM.
-        process.Terminate();
-        if (!await process.WaitForExitAsync(_stopTimeout).ConfigureAwait(false) || !await WaitForBeamExitAsync().ConfigureAwait(false))
-        {
-            process.KillTree();
-            KillBeam();
-            throw new TimeoutException($"RabbitMQ node {_nodeName} did not stop within {_stopTimeout.TotalSeconds:0} s, killed it.\n{Logs()}");
-        }
-    }
-
-    /// <summary>Starts the same node again (same name, data, port), once it accepts AMQP connections.</summary>
-    public Task StartAgainAsync(CancellationToken ct = default)
-    {
-        ObjectDisposedException.ThrowIf(_disposed, this);
-        if (_process is { HasExited: false })
-        {
-            throw new InvalidOperationException($"RabbitMQ node {_nodeName} is already running.");
-        }
-
-        return LaunchAsync(ct);
-    }
-
-    /// <summary>Kills the node and deletes its folder.</summary>
-    public ValueTask DisposeAsync()
-    {
-        if (!_disposed)
-        {
-            _disposed = true;
-            ExitCleanup.Unregister(this);
-            KillAndDelete();
-        }
-
-        return ValueTask.CompletedTask;
-    }
-
-    private void KillAndDelete()
-    {
-        if (_process is { } process)
-        {
-            process.KillTree();
-            KillBeam();
-            process.WaitForExitAsync(_stopTimeout).GetAwaiter().GetResult();
-            process.Release();
-        }
-
-        _directory.Delete();
-    }
-
     private void WriteConfiguration()
     {
-        Directory.CreateDirectory(_directory.Combine("mnesia"));
-        Directory.CreateDirectory(_directory.Combine("log"));
-        var home = Directory.CreateDirectory(_directory.Combine("home")).FullName;
+        Directory.CreateDirectory(Instance.Combine("mnesia"));
+        Directory.CreateDirectory(Instance.Combine("log"));
+        var home = Directory.CreateDirectory(Instance.Combine("home")).FullName;
 
         // Written before the first start so that the node and the CLI can never race to create two different ones.
         var cookie = Path.Combine(home, ".erlang.cookie");
@@ -184,11 +113,11 @@ public sealed class RabbitMqServer : IAsyncDisposable
             File.SetUnixFileMode(cookie, UnixFileMode.UserRead);
         }
 
-        File.WriteAllText(_directory.Combine("enabled_plugins"), "[].\n");
+        File.WriteAllText(Instance.Combine("enabled_plugins"), "[].\n");
         // The classic Erlang-terms format: a .conf file goes through cuttlefish's schema translation, which costs
         // almost a second of every boot. The disk limit is low because the alarm would block every publisher, and
         // the disk is shared with MariaDB data and benchmark files.
-        File.WriteAllText(_directory.Combine("rabbitmq.config"), $$"""
+        File.WriteAllText(Instance.Combine("rabbitmq.config"), $$"""
             [{rabbit, [
                 {default_vhost, <<"/">>},
                 {default_user, <<"{{AppUser}}">>},
@@ -201,31 +130,18 @@ public sealed class RabbitMqServer : IAsyncDisposable
             """);
     }
 
-    private async Task LaunchAsync(CancellationToken ct)
+    private protected override ServerProcess StartProcess()
     {
         var server = Executables.Find("rabbitmq-server", "/usr/lib/rabbitmq/bin/rabbitmq-server", "rabbitmq-server");
-        var logStart = File.Exists(NodeLogFile) ? new FileInfo(NodeLogFile).Length : 0;
-        var stopwatch = Stopwatch.StartNew();
-        _process?.Release();
-        _process = ServerProcess.Start(server, [], _directory, LogFile, _environment);
-        while (!NodeLogContains(logStart, ReadyLine) || !await AcceptsAmqpAsync(ct).ConfigureAwait(false))
-        {
-            if (_process.HasExited)
-            {
-                KillBeam();
-                throw new InvalidOperationException($"RabbitMQ node {_nodeName} exited with code {_process.ExitCode} while starting.\n{Logs()}");
-            }
-
-            if (stopwatch.Elapsed > _startTimeout)
-            {
-                _process.KillTree();
-                KillBeam();
-                throw new TimeoutException($"RabbitMQ node {_nodeName} did not start within {_startTimeout.TotalSeconds:0} s.\n{Logs()}");
-            }
-
-            await Task.Delay(100, ct).ConfigureAwait(false);
-        }
+        // The node's log is kept across restarts: only what this start writes says it is ready.
+        _nodeLogStart = File.Exists(NodeLogFile) ? new FileInfo(NodeLogFile).Length : 0;
+        return ServerProcess.Start(server, [], Instance, LogFile, _environment);
     }
+
+    private protected override async Task<string?> NotReadyAsync(CancellationToken ct) =>
+        !NodeLogContains(_nodeLogStart, ReadyLine) ? $"no \"{ReadyLine}\" in its log yet"
+        : !await AcceptsAmqpAsync(ct).ConfigureAwait(false) ? "no AMQP answer"
+        : null;
 
     private bool NodeLogContains(long offset, string text)
     {
@@ -263,12 +179,14 @@ public sealed class RabbitMqServer : IAsyncDisposable
         }
     }
 
-    private async Task<bool> WaitForBeamExitAsync()
+    // rabbitmq-server traps SIGTERM and stops the node the way `rabbitmqctl stop` does, without booting a CLI VM; the
+    // Erlang VM may still be exiting when the script has.
+    private protected override async Task<bool> WaitForStragglersAsync(TimeSpan timeout)
     {
         var stopwatch = Stopwatch.StartNew();
         while (RunningBeamPid() is not null)
         {
-            if (stopwatch.Elapsed > _stopTimeout)
+            if (stopwatch.Elapsed > timeout)
             {
                 return false;
             }
@@ -281,7 +199,7 @@ public sealed class RabbitMqServer : IAsyncDisposable
 
     // The Erlang VM is a child of the rabbitmq-server script; killing the script's tree normally takes it
     // along, but the pid file covers a VM whose parent died first.
-    private void KillBeam()
+    private protected override void KillStragglers()
     {
         if (RunningBeamPid() is { } pid)
         {
@@ -300,7 +218,7 @@ public sealed class RabbitMqServer : IAsyncDisposable
             }
 
             var environ = File.ReadAllText($"/proc/{pid}/environ");
-            return environ.Contains($"{InstanceDirectory.MarkerVariable}={_directory.FullPath}\0", StringComparison.Ordinal) ? pid : null;
+            return environ.Contains($"{InstanceDirectory.MarkerVariable}={Instance.FullPath}\0", StringComparison.Ordinal) ? pid : null;
         }
         catch (IOException)
         {
@@ -312,13 +230,13 @@ public sealed class RabbitMqServer : IAsyncDisposable
         }
     }
 
-    private string Logs() => $"{LogTail.Read(LogFile, 15)}\n{LogTail.Read(NodeLogFile)}";
+    private protected override string Logs() => $"{LogTail.Read(LogFile, 15)}\n{LogTail.Read(NodeLogFile)}";
 
     private async Task RabbitMqCtlAsync(CancellationToken ct, params string[] arguments)
     {
         var ctl = Executables.Find("rabbitmq-server", "/usr/lib/rabbitmq/bin/rabbitmqctl", "rabbitmqctl");
         var (exitCode, output) = await CommandLine.RunAsync(
-            ctl, ["-n", _nodeName, .. arguments], _commandTimeout, _environment, _directory.FullPath, ct).ConfigureAwait(false);
+            ctl, ["-n", _nodeName, .. arguments], _commandTimeout, _environment, Instance.FullPath, ct).ConfigureAwait(false);
         if (exitCode != 0)
         {
             throw new InvalidOperationException(

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
@@ -7,113 +6,48 @@ using System.Text;
 namespace XenoCrm.TestServers;
 
 /// <summary>A throwaway Redis server on a loopback port, in memory only.</summary>
-public sealed class RedisServer : IAsyncDisposable
+public sealed class RedisServer : ThrowawayServer
 {
-    private static readonly TimeSpan _startTimeout = TimeSpan.FromSeconds(10);
-
-    private readonly InstanceDirectory _directory;
-    private ServerProcess? _process;
-    private bool _disposed;
-
     private RedisServer(InstanceDirectory directory, int port)
+        : base(directory, port)
     {
-        _directory = directory;
-        Port = port;
-        ExitCleanup.Register(this, KillAndDelete);
     }
-
-    public int Port { get; }
 
     /// <summary>StackExchange.Redis configuration string.</summary>
     public string ConnectionString => $"127.0.0.1:{Port}";
 
-    private string LogFile => _directory.Combine("server.log");
+    private protected override string Name => $"Redis on port {Port}";
 
-    public static async Task<RedisServer> StartAsync(CancellationToken ct = default)
-    {
-        var server = new RedisServer(InstanceDirectory.Create("redis"), FreePort.Next());
-        try
-        {
-            await server.LaunchAsync(ct).ConfigureAwait(false);
-            return server;
-        }
-        catch
-        {
-            await server.DisposeAsync().ConfigureAwait(false);
-            throw;
-        }
-    }
+    private protected override TimeSpan StartTimeout => TimeSpan.FromSeconds(10);
+
+    public static Task<RedisServer> StartAsync(CancellationToken ct = default) =>
+        BootOrDisposeAsync(new RedisServer(InstanceDirectory.Create("redis"), FreePort.Next()), (server, token) => server.LaunchAsync(token), ct);
 
     /// <summary>Kills the server, losing everything it held (it persists nothing), and starts it again on the same port.</summary>
     public async Task RestartAsync(CancellationToken ct = default)
     {
-        if (_process is { } process)
-        {
-            process.KillTree();
-            await process.WaitForExitAsync(_startTimeout).ConfigureAwait(false);
-            process.Release();
-            _process = null;
-        }
-
-        await LaunchAsync(ct).ConfigureAwait(false);
+        await KillAsync().ConfigureAwait(false);
+        await StartAgainAsync(ct).ConfigureAwait(false);
     }
 
-    /// <summary>Kills the server and deletes its folder.</summary>
-    public ValueTask DisposeAsync()
-    {
-        if (!_disposed)
-        {
-            _disposed = true;
-            ExitCleanup.Unregister(this);
-            KillAndDelete();
-        }
-
-        return ValueTask.CompletedTask;
-    }
-
-    private void KillAndDelete()
-    {
-        if (_process is { } process)
-        {
-            process.KillTree();
-            process.WaitForExitAsync(_startTimeout).GetAwaiter().GetResult();
-            process.Release();
-        }
-
-        _directory.Delete();
-    }
-
-    private async Task LaunchAsync(CancellationToken ct)
+    private protected override ServerProcess StartProcess()
     {
         var server = Executables.Find("redis-server", "redis-server");
         string[] arguments =
         [
             "--port", Port.ToString(CultureInfo.InvariantCulture),
             "--bind", "127.0.0.1",
-            "--dir", _directory.FullPath,
+            "--dir", Instance.FullPath,
             "--daemonize", "no",
             // Nothing to persist: the instance is deleted with the test.
             "--save", "",
             "--appendonly", "no",
         ];
-        var stopwatch = Stopwatch.StartNew();
-        _process = ServerProcess.Start(server, arguments, _directory, LogFile);
-        while (!await AnswersPingAsync(ct).ConfigureAwait(false))
-        {
-            if (_process.HasExited)
-            {
-                throw new InvalidOperationException($"Redis on port {Port} exited with code {_process.ExitCode} while starting.\n{LogTail.Read(LogFile)}");
-            }
-
-            if (stopwatch.Elapsed > _startTimeout)
-            {
-                _process.KillTree();
-                throw new TimeoutException($"Redis on port {Port} did not answer PING within {_startTimeout.TotalSeconds:0} s.\n{LogTail.Read(LogFile)}");
-            }
-
-            await Task.Delay(50, ct).ConfigureAwait(false);
-        }
+        return ServerProcess.Start(server, arguments, Instance, LogFile);
     }
+
+    private protected override async Task<string?> NotReadyAsync(CancellationToken ct) =>
+        await AnswersPingAsync(ct).ConfigureAwait(false) ? null : "no PONG";
 
     private async Task<bool> AnswersPingAsync(CancellationToken ct)
     {

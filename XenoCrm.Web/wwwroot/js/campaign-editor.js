@@ -22,16 +22,7 @@
     const sendButton = document.getElementById("send-campaign");
     const zone = form.querySelector("select[name='Input.TimeZone']");
 
-    const el = (tag, className, text) => {
-        const node = document.createElement(tag);
-        if (className) {
-            node.className = className;
-        }
-        if (text !== undefined) {
-            node.textContent = text;
-        }
-        return node;
-    };
+    const el = Crm.el;
 
     // --- Delivery: now or at a time in a zone.
 
@@ -72,10 +63,9 @@
         segmentSize.textContent = "Counting…";
         try {
             const url = `${form.dataset.segmentSizeUrl}&segmentId=${encodeURIComponent(segment.value)}`;
-            const response = await fetch(url, { headers: { Accept: "application/json" }, credentials: "same-origin" });
-            const answer = response.ok ? await response.json() : null;
+            const answer = await Crm.getJson(url);
             if (mine === sizeRequest) {
-                segmentSize.textContent = answer ? answer.text : "";
+                segmentSize.textContent = answer.text;
             }
         } catch {
             if (mine === sizeRequest) {
@@ -124,16 +114,7 @@
             const body = new FormData();
             body.append("Input.Template", template.value);
             body.append("Input.SegmentId", segment ? segment.value : "");
-            const response = await fetch(form.dataset.previewUrl, {
-                method: "POST",
-                headers: { RequestVerificationToken: token, Accept: "application/json" },
-                body,
-                credentials: "same-origin",
-            });
-            if (!response.ok) {
-                throw new Error(`The preview answered ${response.status}.`);
-            }
-            answer = await response.json();
+            answer = await Crm.postJson(form.dataset.previewUrl, body, token);
         } catch (failure) {
             previewStatus.textContent = `No preview: ${failure.message}`;
             return;

@@ -46,14 +46,8 @@
             query.append("ids", campaign.dataset.campaign);
         }
         try {
-            const response = await fetch(`${host.dataset.progressUrl}&${query}`, {
-                headers: { Accept: "application/json" },
-                credentials: "same-origin",
-            });
-            if (response.ok && (response.headers.get("Content-Type") || "").includes("json")) {
-                for (const progress of await response.json()) {
-                    show(progress);
-                }
+            for (const progress of await Crm.getJson(`${host.dataset.progressUrl}&${query}`)) {
+                show(progress);
             }
         } catch {
             // A dropped request: the next one catches up.
@@ -77,11 +71,7 @@
         chartLoadedAt = Date.now();
         let points;
         try {
-            const response = await fetch(chartCanvas.dataset.timelineUrl, { headers: { Accept: "application/json" }, credentials: "same-origin" });
-            if (!response.ok) {
-                return;
-            }
-            points = await response.json();
+            points = await Crm.getJson(chartCanvas.dataset.timelineUrl);
         } catch {
             return;
         }

@@ -121,16 +121,7 @@
 
     const errorSlots = new Map();
 
-    function el(tag, className, content) {
-        const node = document.createElement(tag);
-        if (className) {
-            node.className = className;
-        }
-        if (content !== undefined) {
-            node.textContent = content;
-        }
-        return node;
-    }
+    const el = Crm.el;
 
     function button(label, className, onClick, ariaLabel) {
         const b = el("button", className, label);
@@ -397,16 +388,7 @@
     async function runPreview(mine) {
         let answer;
         try {
-            const response = await fetch(form.dataset.previewUrl, {
-                method: "POST",
-                headers: { "Content-Type": "application/json", RequestVerificationToken: token },
-                body: JSON.stringify({ rules: toJson(tree) }),
-                credentials: "same-origin",
-            });
-            if (!response.ok) {
-                throw new Error(`The preview answered ${response.status}.`);
-            }
-            answer = await response.json();
+            answer = await Crm.postJson(form.dataset.previewUrl, { rules: toJson(tree) }, token);
         } catch (failure) {
             if (mine === sequence) {
                 preview.removeAttribute("aria-busy");

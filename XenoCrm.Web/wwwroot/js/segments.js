@@ -7,11 +7,7 @@
 
     async function count(cell) {
         try {
-            const response = await fetch(cell.dataset.sizeUrl, { headers: { Accept: "application/json" }, credentials: "same-origin" });
-            if (!response.ok) {
-                throw new Error(`The count answered ${response.status}.`);
-            }
-            cell.textContent = (await response.json()).text;
+            cell.textContent = (await Crm.getJson(cell.dataset.sizeUrl)).text;
         } catch {
             cell.textContent = "—";
             cell.title = "The size could not be counted; reload the page to try again.";

@@ -17,14 +17,7 @@
         }
     }
 
-    function cell(text, end) {
-        const td = document.createElement("td");
-        td.textContent = text;
-        if (end) {
-            td.className = "text-end";
-        }
-        return td;
-    }
+    const cell = (text, end) => Crm.el("td", end ? "text-end" : "", text);
 
     function rows(name, items, toCells) {
         const body = host.querySelector(`[data-list='${name}']`);
@@ -32,17 +25,16 @@
             return;
         }
         body.replaceChildren(...items.map((item) => {
-            const tr = document.createElement("tr");
+            const tr = Crm.el("tr");
             tr.append(...toCells(item));
             return tr;
         }));
     }
 
     function campaignLink(c) {
-        const td = document.createElement("td");
-        const a = document.createElement("a");
+        const td = Crm.el("td");
+        const a = Crm.el("a", "", c.name);
         a.href = `/campaigns/${encodeURIComponent(c.id)}`;
-        a.textContent = c.name;
         td.append(a);
         return td;
     }
@@ -73,25 +65,15 @@
         rows("hangfireQueues", f.hangfire.queues, (q) => [cell(q.name), cell(count(q.length), true), cell(count(q.fetched), true)]);
         const failures = host.querySelector("[data-list='failures']");
         failures.replaceChildren(...f.hangfire.recentFailures.map((j) => {
-            const li = document.createElement("li");
-            li.className = "mb-2";
-            const name = document.createElement("span");
-            name.className = "fw-semibold";
-            name.textContent = j.job;
-            const id = document.createElement("span");
-            id.className = "text-body-secondary";
-            id.textContent = ` #${j.id}`;
-            li.append(name, id, document.createElement("br"), document.createTextNode(j.reason));
+            const li = Crm.el("li", "mb-2");
+            li.append(Crm.el("span", "fw-semibold", j.job), Crm.el("span", "text-body-secondary", ` #${j.id}`), Crm.el("br"), document.createTextNode(j.reason));
             return li;
         }));
     }
 
     async function poll() {
         try {
-            const response = await fetch(host.dataset.figuresUrl, { headers: { Accept: "application/json" }, credentials: "same-origin" });
-            if (response.ok && (response.headers.get("Content-Type") || "").includes("json")) {
-                show(await response.json());
-            }
+            show(await Crm.getJson(host.dataset.figuresUrl));
         } catch {
             // A dropped request: the next one catches up.
         }

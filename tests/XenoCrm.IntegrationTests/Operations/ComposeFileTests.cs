@@ -30,9 +30,11 @@ public sealed partial class ComposeFileTests(ComposeFileTests.Compose compose) :
         Assert.Matches("^rabbitmq:3[.0-9]*-management$", compose.Scalar("rabbitmq", "image"));
         Assert.Equal("--appendonly yes", string.Join(' ', compose.Sequence("redis", "command").SkipWhile(a => a != "--appendonly").Take(2)));
         Assert.Equal("2", compose.Scalar("workers", "deploy", "replicas"));
+        // One Dockerfile shape: the root one, its PROJECT argument naming each service's executable.
         foreach (var (service, project) in new[] { ("web", "XenoCrm.Web"), ("workers", "XenoCrm.Workers"), ("delivery", "XenoCrm.Delivery") })
         {
-            Assert.Equal($"{project}/Dockerfile", compose.Scalar(service, "build", "dockerfile"));
+            Assert.Equal("Dockerfile", compose.Scalar(service, "build", "dockerfile"));
+            Assert.Equal(project, compose.Scalar(service, "build", "args", "PROJECT"));
         }
         // Web is the one way in; Workers and Delivery answer only on the services' network.
         Assert.Equal(["web"], AppServices.Where(s => compose.Services[s].Children.ContainsKey(new YamlScalarNode("ports"))));
@@ -130,28 +132,44 @@ public sealed partial class ComposeFileTests(ComposeFileTests.Compose compose) :
     }
 
     [Theory]
-    [InlineData("XenoCrm.Web/Dockerfile")]
-    [InlineData("XenoCrm.Workers/Dockerfile")]
-    [InlineData("XenoCrm.Delivery/Dockerfile")]
-    public void Dockerfile_PublishesAProjectOfTheSolution_IntoASmallNonRootImageWithAHealthCheck(string path)
+    [InlineData("web", "XenoCrm.Web")]
+    [InlineData("workers", "XenoCrm.Workers")]
+    [InlineData("delivery", "XenoCrm.Delivery")]
+    public void Dockerfile_PublishesTheServicesProjectOfTheSolution_IntoASmallNonRootImageWithAHealthCheck(string service, string project)
     {
-        var dockerfile = Dockerfile(path);
+        // The file as Docker reads it for this service: with the service's PROJECT build argument in place.
+        var dockerfile = Dockerfile(compose.Scalar(service, "build", "dockerfile"))
+            .Replace("${PROJECT}", compose.Scalar(service, "build", "args", "PROJECT"), StringComparison.Ordinal);
         var solutionProjects = SolutionProjectPattern().Matches(File.ReadAllText(Path.Combine(RepoPaths.Root, "XenoCrm.sln")))
             .Select(m => m.Groups[1].Value.Replace('\\', '/')).ToHashSet();
 
         var published = Assert.Single(PublishPattern().Matches(dockerfile)).Groups[1].Value;
+        Assert.Equal($"{project}/{project}.csproj", published);
         Assert.Contains(published, solutionProjects);
-        Assert.Equal(Path.GetDirectoryName(path), Path.GetDirectoryName(published));
-        // Every file the build copies from the context exists (a renamed project would break the image, not the build).
+        // Every file the build copies from the context exists (a renamed project would break the image, not the build);
+        // a pattern may match nothing (the npm probe), but then another source keeps its COPY valid.
         foreach (Match copy in CopyPattern().Matches(dockerfile))
         {
-            var sources = copy.Groups[1].Value.Split(' ', StringSplitOptions.RemoveEmptyEntries).SkipLast(1);
-            Assert.All(sources, s => Assert.True(Path.Exists(Path.Combine(RepoPaths.Root, s)), $"{path}: COPY {s}: no such file in the repository."));
+            var sources = copy.Groups[1].Value.Split(' ', StringSplitOptions.RemoveEmptyEntries).SkipLast(1).ToList();
+            var literal = sources.Where(s => s.IndexOfAny(['*', '?', '[']) < 0).ToList();
+            Assert.NotEmpty(literal);
+            Assert.All(literal, s => Assert.True(Path.Exists(Path.Combine(RepoPaths.Root, s)), $"Dockerfile for {project}: COPY {s}: no such file in the repository."));
         }
+        // The whole source tree but tests and bench: the image does not depend on which project references which.
+        Assert.Contains("\nCOPY . .\n", dockerfile, StringComparison.Ordinal);
+        var ignored = File.ReadAllLines(Path.Combine(RepoPaths.Root, ".dockerignore"));
+        Assert.Contains("tests/", ignored);
+        Assert.Contains("bench/", ignored);
+        Assert.True(File.Exists(Path.Combine(RepoPaths.Root, project, $"{project}.csproj")));
+        // npm is installed only for a project with a package.json, which only Web has.
+        Assert.Contains("if [ -f /npm-probe/package.json ]", dockerfile, StringComparison.Ordinal);
+        Assert.Equal(project == "XenoCrm.Web", File.Exists(Path.Combine(RepoPaths.Root, project, "package.json")));
         var runtime = dockerfile[dockerfile.LastIndexOf("\nFROM ", StringComparison.Ordinal)..];
         Assert.StartsWith("\nFROM mcr.microsoft.com/dotnet/aspnet:10.0\n", runtime, StringComparison.Ordinal);
         Assert.Contains("\nUSER $APP_UID\n", runtime, StringComparison.Ordinal);
         Assert.Matches(@"\nHEALTHCHECK [^\n]*\\\n[^\n]*/health/live", runtime);
+        Assert.Contains($"\nENV XENOCRM_ASSEMBLY=/app/{project}.dll\n", runtime, StringComparison.Ordinal);
+        Assert.Contains("exec dotnet \\\"$XENOCRM_ASSEMBLY\\\"", runtime, StringComparison.Ordinal);
     }
 
     /// <summary>The settings a service's process binds: each options class's section and properties, plus its connection strings.</summary>
@@ -216,7 +234,7 @@ public sealed partial class ComposeFileTests(ComposeFileTests.Compose compose) :
     [GeneratedRegex(@"^Project\(""[^""]+""\) = ""[^""]+"", ""([^""]+\.csproj)""", RegexOptions.Multiline)]
     private static partial Regex SolutionProjectPattern();
 
-    [GeneratedRegex(@"dotnet publish (\S+\.csproj)")]
+    [GeneratedRegex(@"dotnet publish ""?([^\s""]+\.csproj)""?")]
     private static partial Regex PublishPattern();
 
     [GeneratedRegex(@"^COPY (?!--from)([^\n]+)$", RegexOptions.Multiline)]

@@ -89,8 +89,29 @@ public sealed class SeedCommandTests(SharedServers servers)
         var (exitCode, _, stdErr) = await SeedAsync(crm, "--orders", "10");
 
         Assert.Equal(2, exitCode);
-        Assert.Contains("Usage: seed --customers N --orders M", stdErr, StringComparison.Ordinal);
-        Assert.Equal(0, await ScalarAsync(crm, "SELECT COUNT(*) FROM customers"));
+        // System.CommandLine names what is missing, then prints the command's usage and options.
+        Assert.Contains("Option '--customers' is required.", stdErr, StringComparison.Ordinal);
+        Assert.Contains("XenoCrm.Web seed [options]", stdErr, StringComparison.Ordinal);
+        Assert.Contains("--orders <orders> (REQUIRED)", stdErr, StringComparison.Ordinal);
+        // A refused command line touches nothing: no customer, not even the schema (it is parsed before migrating).
+        Assert.Equal(0, await ScalarAsync(crm, "SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = DATABASE()"));
+    }
+
+    [Fact]
+    public async Task Seed_LeavesTheHostsOwnArguments_ToTheHost()
+    {
+        var crm = await servers.MariaDb.CreateDatabaseAsync();
+        var environment = Environment(crm);
+        environment["ConnectionStrings__Crm"] = null;
+
+        // The connection string as a command-line setting, between the command's own options.
+        var (exitCode, _, stdErr) = await AppProcess.RunToEndAsync("XenoCrm.Web", environment, _timeout,
+            "seed", "--customers", "300", "--ConnectionStrings:Crm", Environment(crm)["ConnectionStrings__Crm"]!, "--orders", "900", "--append");
+
+        Assert.True(exitCode == 0, stdErr);
+        Assert.Contains("into the MySql database", stdErr, StringComparison.Ordinal);
+        Assert.Equal(300, await ScalarAsync(crm, "SELECT COUNT(*) FROM customers"));
+        Assert.Equal(900, await ScalarAsync(crm, "SELECT COUNT(*) FROM orders"));
     }
 
     private const string WrongAggregates = """
