@@ -45,7 +45,8 @@ internal static class TemplateSandbox
             MaxRecursion = 20,
             CultureInfo = CultureInfo.InvariantCulture,
             TimeZone = TimeZoneInfo.Utc,
-            Now = () => DateTimeOffset.UtcNow,
+            // The options are built once and shared by every render, so the clock is the system's, not a scope's.
+            Now = TimeProvider.System.GetUtcNow,
         };
 
         foreach (var (name, read) in TemplateCustomer.Members)

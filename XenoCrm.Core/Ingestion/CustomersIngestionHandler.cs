@@ -10,7 +10,7 @@ using XenoCrm.ServiceDefaults.Messaging;
 namespace XenoCrm.Core.Ingestion;
 
 /// <summary>Upserts customers by external id, else by email, as multi-row statements.</summary>
-public sealed class CustomersIngestionHandler(CrmDbContext db, IOptions<IngestionOptions> options, CrmMetrics metrics) : IMessageBatchHandler<CustomersReceived>
+public sealed class CustomersIngestionHandler(CrmDbContext db, IOptions<IngestionOptions> options, CrmMetrics metrics, TimeProvider clock) : IMessageBatchHandler<CustomersReceived>
 {
     public async Task<IReadOnlyList<Deferral<CustomersReceived>>> HandleAsync(IReadOnlyList<CustomersReceived> messages, CancellationToken ct)
     {
@@ -36,7 +36,7 @@ public sealed class CustomersIngestionHandler(CrmDbContext db, IOptions<Ingestio
         await using var command = db.Database.GetDbConnection().CreateCommand();
         command.Transaction = transaction;
         var rows = new SqlRows(command, db.Provider);
-        var now = DateTime.UtcNow;
+        var now = clock.GetUtcNow().UtcDateTime;
         var sql = new StringBuilder("INSERT INTO customers (external_id, email, name, phone, city, country, signed_up_at, created_at, updated_at, total_spend, order_count) VALUES ");
         for (var i = 0; i < customers.Length; i++)
         {

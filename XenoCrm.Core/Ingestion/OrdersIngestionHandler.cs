@@ -19,7 +19,7 @@ namespace XenoCrm.Core.Ingestion;
 /// aggregate, so a re-sent order is never counted twice. Orders whose customer is not stored
 /// yet are handed back as deferrals.
 /// </summary>
-public sealed class OrdersIngestionHandler(CrmDbContext db, IOptions<IngestionOptions> options, CrmMetrics metrics) : IMessageBatchHandler<OrdersReceived>
+public sealed class OrdersIngestionHandler(CrmDbContext db, IOptions<IngestionOptions> options, CrmMetrics metrics, TimeProvider clock) : IMessageBatchHandler<OrdersReceived>
 {
     // Two workers inserting the same order race on its unique key; the loser stores its chunk again (its transaction
     // rolled back), and that retry sees the other's order and skips it. A few jittered milliseconds apart, so that two
@@ -151,7 +151,7 @@ public sealed class OrdersIngestionHandler(CrmDbContext db, IOptions<IngestionOp
     {
         await using var command = NewCommand(transaction);
         var rows = new SqlRows(command, db.Provider);
-        var now = DateTime.UtcNow;
+        var now = clock.GetUtcNow().UtcDateTime;
         var sql = new StringBuilder("INSERT INTO orders (external_id, customer_id, amount, ordered_at, created_at) VALUES ");
         for (var i = 0; i < orders.Count; i++)
         {

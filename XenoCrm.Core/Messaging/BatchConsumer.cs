@@ -53,6 +53,7 @@ public sealed class BatchConsumer<TMessage>(
     IServiceScopeFactory scopes,
     IOptions<MessagingOptions> options,
     CrmMetrics metrics,
+    TimeProvider clock,
     ILogger<BatchConsumer<TMessage>> logger) : BackgroundService
     where TMessage : class
 {
@@ -136,7 +137,7 @@ public sealed class BatchConsumer<TMessage>(
         var batch = new List<InboundMessage>();
         var valid = new List<(InboundMessage Message, TMessage Body)>();
         var records = 0;
-        var lingerUntil = DateTime.UtcNow + settings.Linger;
+        var lingerUntil = clock.GetUtcNow() + settings.Linger;
         while (records < settings.MaxRecordsPerBatch && batch.Count < settings.Prefetch)
         {
             if (!reader.TryRead(out var message))
@@ -170,9 +171,9 @@ public sealed class BatchConsumer<TMessage>(
         return batch;
     }
 
-    private static async Task<bool> WaitBrieflyAsync(ChannelReader<InboundMessage> reader, DateTime until, CancellationToken ct)
+    private async Task<bool> WaitBrieflyAsync(ChannelReader<InboundMessage> reader, DateTimeOffset until, CancellationToken ct)
     {
-        var left = until - DateTime.UtcNow;
+        var left = until - clock.GetUtcNow();
         if (left <= TimeSpan.Zero)
         {
             return false;
@@ -247,7 +248,7 @@ public sealed class BatchConsumer<TMessage>(
                 Body = Encoding.UTF8.GetString(message.Body.Span),
                 Reason = reason.Length > 2000 ? reason[..2000] : reason,
                 Attempts = message.Attempt,
-                CreatedAt = DateTime.UtcNow,
+                CreatedAt = clock.GetUtcNow().UtcDateTime,
             });
             await db.SaveChangesAsync(token);
         }, ct);

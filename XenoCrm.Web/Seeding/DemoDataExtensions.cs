@@ -29,7 +29,7 @@ public static class DemoDataExtensions
             return;
         }
         var (firstCustomerId, firstOrderId) = await DemoDataLoader.NextIdsAsync(db, ct);
-        var data = new DemoData(EmbeddedCustomers, EmbeddedOrders, EmbeddedSeed, DateTime.UtcNow);
+        var data = new DemoData(EmbeddedCustomers, EmbeddedOrders, EmbeddedSeed, scope.ServiceProvider.GetRequiredService<TimeProvider>().GetUtcNow().UtcDateTime);
         var loaded = await DemoDataLoader.LoadAsync(db, data.Chunks(firstCustomerId, firstOrderId), progress: null, ct);
         scope.ServiceProvider.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(DemoDataExtensions)).LogInformation(
             "Seeded {Customers:N0} demo customers and {Orders:N0} orders (emails @{Domain}) in {Seconds:0.0} s because the database was empty",

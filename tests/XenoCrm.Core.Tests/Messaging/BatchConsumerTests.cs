@@ -79,7 +79,7 @@ public sealed class BatchConsumerTests : IAsyncLifetime
         // A short first wait for the database retry: five transient failures must be over well within the test's patience.
         var settings = new BatchConsumerSettings(100, 1000) { DatabaseRetryDelay = TimeSpan.FromMilliseconds(20) };
         _consumer = new BatchConsumer<Note>(settings, n => n.Count, _bus,
-            _services.GetRequiredService<IServiceScopeFactory>(), options, _services.GetRequiredService<CrmMetrics>(), NullLogger<BatchConsumer<Note>>.Instance);
+            _services.GetRequiredService<IServiceScopeFactory>(), options, _services.GetRequiredService<CrmMetrics>(), TimeProvider.System, NullLogger<BatchConsumer<Note>>.Instance);
     }
 
     public async Task DisposeAsync()
