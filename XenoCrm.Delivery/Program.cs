@@ -1,14 +1,10 @@
-using XenoCrm.ServiceDefaults.Health;
-using XenoCrm.ServiceDefaults.Telemetry;
 using XenoCrm.Delivery;
+using XenoCrm.ServiceDefaults.Health;
 using XenoCrm.ServiceDefaults.Messaging;
+using XenoCrm.ServiceDefaults.Telemetry;
 
 var builder = WebApplication.CreateBuilder(args);
-if (builder.Configuration.UsesInProcessBus())
-{
-    throw new InvalidOperationException(
-        "XenoCrm.Delivery runs the distributed mode and needs ConnectionStrings:RabbitMq to publish receipts; in the embedded mode XenoCrm.Web hosts Delivery itself.");
-}
+builder.RequireRabbitMq("XenoCrm.Delivery");
 builder.AddMessageBus();
 builder.AddCrmTelemetry();
 builder.AddDeliveryService();

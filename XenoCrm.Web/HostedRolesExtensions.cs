@@ -5,13 +5,13 @@ using XenoCrm.ServiceDefaults.Messaging;
 
 namespace XenoCrm.Web;
 
-public static class RolesExtensions
+public static class HostedRolesExtensions
 {
     /// <summary>
     /// Without RabbitMQ (the embedded mode) Web also hosts the Workers and Delivery roles, so that one
     /// process is the whole product; otherwise it is only a Hangfire client of the shared storage.
     /// </summary>
-    public static IHostApplicationBuilder AddRoles(this IHostApplicationBuilder builder)
+    public static IHostApplicationBuilder AddHostedRoles(this IHostApplicationBuilder builder)
     {
         if (builder.Configuration.UsesInProcessBus())
         {

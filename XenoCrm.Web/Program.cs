@@ -1,53 +1,37 @@
-using Hangfire;
+using XenoCrm.Core.Campaigns;
 using XenoCrm.Core.Data;
 using XenoCrm.ServiceDefaults.Health;
-using XenoCrm.Web.Seeding;
+using XenoCrm.ServiceDefaults.Messaging;
 using XenoCrm.ServiceDefaults.Telemetry;
 using XenoCrm.Web;
 using XenoCrm.Web.Api;
 using XenoCrm.Web.Authentication;
-using XenoCrm.Core.Campaigns;
 using XenoCrm.Web.Operations;
-using XenoCrm.ServiceDefaults.Messaging;
+using XenoCrm.Web.Seeding;
 
 var operatorCommand = OperatorCommandLine.Parse(args);
 var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = operatorCommand.HostArgs, ContentRootPath = AppContext.BaseDirectory });
 builder.AddCrmDatabase();
 builder.AddMessageBus();
 builder.AddCrmTelemetry();
-builder.AddRoles();
+builder.AddHostedRoles();
 builder.AddCampaignCommands();
-builder.AddSharedDataProtection();
-builder.AddCrmAuthentication();
-builder.AddApiKeyAuthentication();
+builder.AddCrmSignIn();
 builder.AddApiRateLimiting();
 builder.AddApiReference();
 builder.AddCrmPages();
-builder.Services.AddProblemDetails();
-builder.Services.AddExceptionHandler<DatabaseUnavailableHandler>();
+builder.AddCrmErrorHandling();
 
 var app = builder.Build();
 if (operatorCommand.IsGiven) return await operatorCommand.RunAsync(app.Services);
 await app.Services.MigrateCrmDatabaseAsync();
 await app.Services.SeedDemoDataIfEmptyAsync(app.Configuration);
-app.UseExceptionHandler();
-if (!app.Environment.IsDevelopment())
-{
-    app.UseHsts();
-}
-app.UseSecurityHeaders();
-app.UseStatusCodePages();
-app.UseCrmErrorPages();
-app.UseRouting();
-app.UseAuthentication();
-app.UseAuthorization();
-app.UseRateLimiter();
+app.UseCrmRequestPipeline();
 app.MapCrmHealthChecks();
 app.MapCrmMetrics();
 app.MapMachineApi();
 app.MapApiReference();
 app.MapCrmPages();
-app.MapHangfireDashboard("/hangfire", new DashboardOptions { Authorization = [], DashboardTitle = "XenoCrm jobs", AppPath = "/" })
-    .RequireAuthorization(AuthPolicies.Admin);
+app.MapJobsDashboard();
 await app.RunAsync();
 return 0;

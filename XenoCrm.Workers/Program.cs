@@ -1,19 +1,12 @@
 using XenoCrm.Core;
 using XenoCrm.Core.Data;
 using XenoCrm.ServiceDefaults.Health;
-using XenoCrm.ServiceDefaults.Telemetry;
 using XenoCrm.ServiceDefaults.Messaging;
+using XenoCrm.ServiceDefaults.Telemetry;
+using XenoCrm.Workers;
 
 var builder = WebApplication.CreateBuilder(args);
-if (builder.Configuration.UsesInProcessBus())
-{
-    throw new InvalidOperationException(
-        "XenoCrm.Workers runs the distributed mode and needs ConnectionStrings:RabbitMq; in the embedded mode XenoCrm.Web hosts the workers itself.");
-}
-if (builder.Configuration["Delivery:BaseUrl"] is null or "")
-{
-    throw new InvalidOperationException("XenoCrm.Workers sends campaigns through the Delivery service and needs Delivery:BaseUrl (and Delivery:ApiKey).");
-}
+builder.RequireDistributedMode();
 builder.AddCrmDatabase();
 builder.AddMessageBus();
 builder.AddCrmTelemetry();

@@ -17,6 +17,20 @@ public static class MessageBusExtensions
     public static bool UsesInProcessBus(this IConfiguration configuration) =>
         string.IsNullOrWhiteSpace(configuration.GetConnectionString(ConnectionName));
 
+    /// <summary>
+    /// For a process that runs only in the distributed mode (Workers, Delivery): start-up fails without RabbitMQ, naming
+    /// the setting, instead of quietly running an in-process bus that no other process can reach.
+    /// </summary>
+    public static IHostApplicationBuilder RequireRabbitMq(this IHostApplicationBuilder builder, string process)
+    {
+        builder.Services.AddOptions<MessagingOptions>()
+            .Validate<IConfiguration>(
+                (_, configuration) => !configuration.UsesInProcessBus(),
+                $"{process} runs the distributed mode and needs ConnectionStrings:{ConnectionName}; in the embedded mode XenoCrm.Web hosts its role itself.")
+            .ValidateOnStart();
+        return builder;
+    }
+
     /// <summary>RabbitMQ when <c>ConnectionStrings:RabbitMq</c> (an amqp:// URI) is set, otherwise the in-process bus.</summary>
     public static IHostApplicationBuilder AddMessageBus(this IHostApplicationBuilder builder)
     {

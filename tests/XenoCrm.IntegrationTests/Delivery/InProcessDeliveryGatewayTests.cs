@@ -16,7 +16,7 @@ public sealed class InProcessDeliveryGatewayTests
         var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?> { ["DeliverySimulation:Seed"] = "5" });
         builder.AddMessageBus();
-        builder.AddRoles();
+        builder.AddHostedRoles();
         using var host = builder.Build();
         var gateway = host.Services.GetRequiredService<IDeliveryGateway>();
         await using var receipts = await host.Services.GetRequiredService<IMessageTransport>().SubscribeAsync<DeliveryReceiptsPublished>(10, CancellationToken.None);

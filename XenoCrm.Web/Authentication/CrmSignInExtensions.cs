@@ -1,0 +1,13 @@
+namespace XenoCrm.Web.Authentication;
+
+public static class CrmSignInExtensions
+{
+    /// <summary>
+    /// Who may come in: people through Google (or the development sign-in) with a cookie whose keys every Web instance
+    /// shares, and machines through API keys.
+    /// </summary>
+    public static IHostApplicationBuilder AddCrmSignIn(this IHostApplicationBuilder builder) => builder
+        .AddSharedDataProtection()
+        .AddCrmAuthentication()
+        .AddApiKeyAuthentication();
+}
