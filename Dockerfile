@@ -18,7 +18,8 @@ RUN if [ -f /npm-probe/package.json ]; then \
     fi
 # The whole source tree but tests and bench (.dockerignore): the image does not depend on which project references which.
 COPY . .
-RUN dotnet publish "${PROJECT}/${PROJECT}.csproj" -c Release -o /app
+RUN dotnet restore "${PROJECT}/${PROJECT}.csproj" --locked-mode \
+ && dotnet publish "${PROJECT}/${PROJECT}.csproj" -c Release --no-restore -o /app
 
 FROM mcr.microsoft.com/dotnet/aspnet:10.0
 ARG PROJECT

@@ -46,9 +46,13 @@ export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 # A test that hangs is reported by name (and its process killed) instead of holding the run forever.
 # The test projects run in parallel and their output interleaves, so the log is kept and, when the run
 # fails, the failures are repeated at the end where a truncated CI log still shows them.
+# The lock files (packages.lock.json) pin every package, transitive ones included; a restore that would resolve
+# anything else fails here instead of testing other versions than the ones committed.
+dotnet restore XenoCrm.sln --locked-mode
+
 log=$(mktemp -t xenocrm-test.XXXXXX)
 set +e
-dotnet test XenoCrm.sln -c Release \
+dotnet test XenoCrm.sln -c Release --no-restore \
   --logger "console;verbosity=normal" \
   --blame-hang-timeout 10m --blame-hang-dump-type none \
   "$@" 2>&1 | tee "$log"

@@ -157,6 +157,8 @@ public sealed partial class ComposeFileTests(ComposeFileTests.Compose compose) :
         }
         // The whole source tree but tests and bench: the image does not depend on which project references which.
         Assert.Contains("\nCOPY . .\n", dockerfile, StringComparison.Ordinal);
+        // The image gets exactly the packages the lock files pin, as the test script does.
+        Assert.Contains($"dotnet restore \"{project}/{project}.csproj\" --locked-mode", dockerfile, StringComparison.Ordinal);
         var ignored = File.ReadAllLines(Path.Combine(RepoPaths.Root, ".dockerignore"));
         Assert.Contains("tests/", ignored);
         Assert.Contains("bench/", ignored);
@@ -178,7 +180,7 @@ public sealed partial class ComposeFileTests(ComposeFileTests.Compose compose) :
         Assembly[] assemblies = service switch
         {
             // Web also hosts the other roles in the embedded mode, so it reads their settings too (the Workers role's are in Core).
-            "web" => [typeof(CrmDbContext).Assembly, typeof(DeliveryExtensions).Assembly, typeof(RolesExtensions).Assembly],
+            "web" => [typeof(CrmDbContext).Assembly, typeof(DeliveryExtensions).Assembly, typeof(HostedRolesExtensions).Assembly],
             "workers" => [typeof(CrmDbContext).Assembly],
             "delivery" => [typeof(CrmDbContext).Assembly, typeof(DeliveryExtensions).Assembly],
             _ => throw new ArgumentOutOfRangeException(nameof(service), service, null),
