@@ -5,6 +5,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using XenoCrm.ServiceDefaults.Health;
 using XenoCrm.Core.Segments;
 
@@ -62,6 +63,9 @@ public static class CrmDatabaseExtensions
 
     public static async Task MigrateCrmDatabaseAsync(this IServiceProvider services, CancellationToken ct = default)
     {
+        // Hosts migrate before they start, and starting is where options are validated: validate first, so that a bad
+        // configuration stops the process (naming the setting) before it touches, or creates, a database.
+        services.GetService<IStartupValidator>()?.Validate();
         await using var scope = services.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<CrmDbContext>();
         var logger = scope.ServiceProvider.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(CrmDatabaseExtensions));

@@ -44,6 +44,8 @@ public static class MessageBusExtensions
 
         if (builder.Configuration.UsesInProcessBus())
         {
+            // No readiness check comes with the in-process bus, yet every process maps the health probes.
+            builder.Services.AddHealthChecks();
             builder.Services.AddSingleton<InProcessBus>();
             builder.Services.AddSingleton<IMessageTransport>(sp => sp.GetRequiredService<InProcessBus>());
             builder.Services.AddSingleton<IQueueInspector>(sp => sp.GetRequiredService<InProcessBus>());

@@ -32,6 +32,9 @@ public sealed class StoredJobUpgradeTests(SharedServers servers)
 
         // This process reads the stored job back to enqueue it, as every host of the new release does.
         GlobalConfiguration.Configuration.UseStableJobNames();
+        // Hangfire's log provider is static, and the in-process hosts of other tests set theirs to a LoggerFactory
+        // that is disposed with them: the client, which asks for a logger as it is built, takes a silent one instead.
+        GlobalConfiguration.Configuration.UseLogProvider(new SilentLogProvider());
         var storage = new RedisStorage(servers.Redis.ConnectionString, new RedisStorageOptions { Prefix = stack.HangfirePrefix });
         var client = new BackgroundJobClient(storage);
         // Parked in the schedule for a day, so that no server runs it before it is rewritten.
@@ -58,5 +61,15 @@ public sealed class StoredJobUpgradeTests(SharedServers servers)
         {
             Assert.Equal(SucceededState.StateName, connection.GetStateData(jobId)?.Name);
         }
+    }
+
+    private sealed class SilentLogProvider : Hangfire.Logging.ILogProvider
+    {
+        public Hangfire.Logging.ILog GetLogger(string name) => new SilentLog();
+    }
+
+    private sealed class SilentLog : Hangfire.Logging.ILog
+    {
+        public bool Log(Hangfire.Logging.LogLevel logLevel, Func<string>? messageFunc, Exception? exception = null) => false;
     }
 }
