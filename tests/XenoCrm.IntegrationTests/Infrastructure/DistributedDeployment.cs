@@ -134,6 +134,30 @@ public sealed class DistributedDeployment : IAsyncDisposable
         return Convert.ToInt64(await command.ExecuteScalarAsync(), System.Globalization.CultureInfo.InvariantCulture);
     }
 
+    /// <summary>Posts the customers through the API and waits until every one of them is stored.</summary>
+    public async Task StoreCustomersAsync<T>(IReadOnlyList<T> customers)
+    {
+        await TestData.PostInBatchesAsync(Api, "/api/v1/customers", customers);
+        await WaitForCountAsync("SELECT COUNT(*) FROM customers", customers.Count);
+    }
+
+    /// <summary>Stores the customers, then posts their orders and waits until every one of them is stored.</summary>
+    public async Task StoreCustomersAndOrdersAsync<TCustomer, TOrder>(IReadOnlyList<TCustomer> customers, IReadOnlyList<TOrder> orders)
+    {
+        await StoreCustomersAsync(customers);
+        await TestData.PostInBatchesAsync(Api, "/api/v1/orders", orders);
+        await WaitForCountAsync("SELECT COUNT(*) FROM orders", orders.Count);
+    }
+
+    /// <summary>Polls a COUNT until it reaches at least <paramref name="atLeast"/>: to act in the middle of a stream still being posted.</summary>
+    public async Task WaitForAtLeastAsync(string sql, long atLeast)
+    {
+        while (await ScalarAsync(sql) < atLeast)
+        {
+            await Task.Delay(20);
+        }
+    }
+
     /// <summary>Polls a COUNT until it reaches the expected value; the bound only keeps a broken run from hanging.</summary>
     public async Task WaitForCountAsync(string sql, long expected, TimeSpan? timeout = null)
     {
