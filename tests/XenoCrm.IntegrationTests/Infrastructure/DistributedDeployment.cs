@@ -141,12 +141,18 @@ public sealed class DistributedDeployment : IAsyncDisposable
         await WaitForCountAsync("SELECT COUNT(*) FROM customers", customers.Count);
     }
 
-    /// <summary>Stores the customers, then posts their orders and waits until every one of them is stored.</summary>
-    public async Task StoreCustomersAndOrdersAsync<TCustomer, TOrder>(IReadOnlyList<TCustomer> customers, IReadOnlyList<TOrder> orders)
+    /// <summary>
+    /// Stores <paramref name="customerCount"/> <see cref="TestData"/> customers, then <paramref name="orderCount"/> orders
+    /// spread over them, waiting until every one is stored; the records, to compute what the test expects.
+    /// </summary>
+    public async Task<(List<CustomerIn> Customers, List<OrderIn> Orders)> StoreCustomersAndOrdersAsync(int customerCount, int orderCount)
     {
+        var customers = TestData.Customers(customerCount);
+        var orders = TestData.Orders(orderCount, customers.Count);
         await StoreCustomersAsync(customers);
         await TestData.PostInBatchesAsync(Api, "/api/v1/orders", orders);
         await WaitForCountAsync("SELECT COUNT(*) FROM orders", orders.Count);
+        return (customers, orders);
     }
 
     /// <summary>Polls a COUNT until it reaches at least <paramref name="atLeast"/>: to act in the middle of a stream still being posted.</summary>

@@ -19,10 +19,7 @@ public sealed class IngestionPipelineTests(SharedServers servers)
     public async Task Ingest_StoresExactRowsAndAggregates_For10kCustomersAnd50kOrders()
     {
         await using var stack = await DistributedDeployment.StartAsync(servers.MariaDb, servers.RabbitMq, servers.Redis);
-        var customers = TestData.Customers(10_000);
-        var orders = TestData.Orders(50_000, customers.Count);
-
-        await stack.StoreCustomersAndOrdersAsync(customers, orders);
+        var (_, orders) = await stack.StoreCustomersAndOrdersAsync(10_000, 50_000);
 
         Assert.Equal(0, await stack.CustomersWithWrongAggregatesAsync());
         Assert.Equal((long)(orders.Sum(o => o.Amount) * 100), await stack.ScalarAsync("SELECT SUM(total_spend) * 100 FROM customers"));

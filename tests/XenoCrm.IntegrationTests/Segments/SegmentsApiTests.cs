@@ -39,9 +39,7 @@ public sealed class SegmentsApiTests(SharedServers servers)
     public async Task Segments_RoundTripAndPreviewCountsLikeHandWrittenSql_ForIngestedCustomers()
     {
         await using var stack = await DistributedDeployment.StartAsync(servers.MariaDb, servers.RabbitMq, servers.Redis);
-        var customers = TestData.Customers(50);
-        var orders = TestData.Orders(80, customers.Count);
-        await stack.StoreCustomersAndOrdersAsync(customers, orders);
+        await stack.StoreCustomersAndOrdersAsync(50, 80);
         Assert.Equal(0, await stack.CustomersWithWrongAggregatesAsync());
 
         var expected = await stack.ScalarAsync(PuneBigSpendersOrRegularsSql);
