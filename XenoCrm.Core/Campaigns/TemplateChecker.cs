@@ -63,11 +63,8 @@ internal sealed class TemplateChecker : AstRewriter
     protected override Expression VisitRangeExpression(RangeExpression rangeExpression) =>
         new BoundedRangeExpression((RangeExpression)base.VisitRangeExpression(rangeExpression));
 
-    protected override Statement VisitAssignStatement(AssignStatement assignStatement)
-    {
-        _defined.Add(assignStatement.Identifier);
-        return base.VisitAssignStatement(assignStatement);
-    }
+    protected override Statement VisitAssignStatement(AssignStatement assignStatement) =>
+        Defining(assignStatement.Identifier, () => base.VisitAssignStatement(assignStatement));
 
     protected override Statement VisitCaptureStatement(CaptureStatement captureStatement)
     {
@@ -76,27 +73,25 @@ internal sealed class TemplateChecker : AstRewriter
         return new BoundedCaptureStatement(visited.Identifier, visited.Statements);
     }
 
-    protected override Statement VisitForStatement(ForStatement forStatement)
-    {
-        _defined.Add(forStatement.Identifier);
-        return base.VisitForStatement(forStatement);
-    }
+    protected override Statement VisitForStatement(ForStatement forStatement) =>
+        Defining(forStatement.Identifier, () => base.VisitForStatement(forStatement));
 
-    protected override Statement VisitTableRowStatement(TableRowStatement tableRowStatement)
-    {
-        _defined.Add(tableRowStatement.Identifier);
-        return base.VisitTableRowStatement(tableRowStatement);
-    }
+    protected override Statement VisitTableRowStatement(TableRowStatement tableRowStatement) =>
+        Defining(tableRowStatement.Identifier, () => base.VisitTableRowStatement(tableRowStatement));
 
-    protected override Statement VisitIncrementStatement(IncrementStatement incrementStatement)
-    {
-        _defined.Add(incrementStatement.Identifier);
-        return base.VisitIncrementStatement(incrementStatement);
-    }
+    protected override Statement VisitIncrementStatement(IncrementStatement incrementStatement) =>
+        Defining(incrementStatement.Identifier, () => base.VisitIncrementStatement(incrementStatement));
 
-    protected override Statement VisitDecrementStatement(DecrementStatement decrementStatement)
+    protected override Statement VisitDecrementStatement(DecrementStatement decrementStatement) =>
+        Defining(decrementStatement.Identifier, () => base.VisitDecrementStatement(decrementStatement));
+
+    /// <summary>
+    /// Visits a statement that defines a variable: the name is defined before its body is walked, so that the
+    /// body's reads of it (a loop's item, an increment's counter) are not reported unknown.
+    /// </summary>
+    private Statement Defining(string identifier, Func<Statement> visit)
     {
-        _defined.Add(decrementStatement.Identifier);
-        return base.VisitDecrementStatement(decrementStatement);
+        _defined.Add(identifier);
+        return visit();
     }
 }

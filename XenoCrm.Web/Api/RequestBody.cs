@@ -11,7 +11,7 @@ namespace XenoCrm.Web.Api;
 /// <summary>How much of a body an endpoint reads: 413 past <see cref="MaxBytes"/>, 400 past <see cref="MaxDepth"/> levels of nesting.</summary>
 internal sealed record BodyLimits(long MaxBytes, int MaxDepth, string TooLargeDetail);
 
-/// <summary>A body read into its request record, and every mistake found on the way.</summary>
+/// <summary>A body read into its request record, and every mistake found on the way; <see cref="Refused"/> comes only with no <see cref="Value"/>.</summary>
 internal sealed record BodyRead<T>(T? Value, ValidationErrors Errors, ProblemHttpResult? Refused) where T : class;
 
 /// <summary>

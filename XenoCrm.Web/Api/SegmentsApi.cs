@@ -66,13 +66,9 @@ public static class SegmentsApi
         HttpContext http, AudienceQuery audience, SegmentCommands commands, CancellationToken ct)
     {
         var body = await RequestBody.ReadAsync<PreviewRequest>(http, Limits);
-        if (body.Refused is not null)
-        {
-            return body.Refused;
-        }
         if (body.Value is null)
         {
-            return Invalid(body.Errors);
+            return body.Refused is { } refused ? refused : Invalid(body.Errors);
         }
         // The preview needs no name: only the tree's mistakes count.
         var (_, tree, errors) = commands.Validate(new SegmentCommands.SegmentDraft(Name: "", body.Value.Rules));
@@ -106,13 +102,9 @@ public static class SegmentsApi
         HttpContext http, SegmentCommands commands, AudienceQuery audience, CancellationToken ct)
     {
         var body = await RequestBody.ReadAsync<SaveRequest>(http, Limits);
-        if (body.Refused is not null)
-        {
-            return body.Refused;
-        }
         if (body.Value is null)
         {
-            return Invalid(body.Errors);
+            return body.Refused is { } refused ? refused : Invalid(body.Errors);
         }
         var draft = new SegmentCommands.SegmentDraft(body.Value.Name, body.Value.Rules);
         if (!body.Errors.Any)
@@ -132,13 +124,9 @@ public static class SegmentsApi
         HttpContext http, SegmentCommands commands, AudienceQuery audience, long id, CancellationToken ct)
     {
         var body = await RequestBody.ReadAsync<SaveRequest>(http, Limits);
-        if (body.Refused is not null)
-        {
-            return body.Refused;
-        }
         if (body.Value is null)
         {
-            return Invalid(body.Errors);
+            return body.Refused is { } refused ? refused : Invalid(body.Errors);
         }
         var draft = new SegmentCommands.SegmentDraft(body.Value.Name, body.Value.Rules);
         if (!body.Errors.Any)

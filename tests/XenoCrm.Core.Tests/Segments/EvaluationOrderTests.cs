@@ -42,15 +42,7 @@ public sealed class EvaluationOrderTests
     [Fact]
     public void Arrange_PutsANegatedSelectiveGroupFirst_InAnOr_AndOrdersInsideIt()
     {
-        var tree = Parse("""
-            { "op": "or", "rules": [
-                { "op": "and", "rules": [
-                    { "field": "total_spend", "operator": "gt", "value": 10000 },
-                    { "field": "last_order_at", "operator": "in_last_days", "value": 90 } ] },
-                { "op": "and", "not": true, "rules": [
-                    { "field": "city", "operator": "equals", "value": "Pune" },
-                    { "field": "order_count", "operator": "lt", "value": 2 } ] } ] }
-            """);
+        var tree = Parse(SegmentExamples.Design);
 
         var arranged = EvaluationOrder.Arrange(tree);
 

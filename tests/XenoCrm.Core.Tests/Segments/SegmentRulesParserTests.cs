@@ -16,15 +16,7 @@ public sealed class SegmentRulesParserTests
     [Fact]
     public void Parse_ReadsTheDesignExample_IntoTypedRules()
     {
-        var (tree, errors) = Parse("""
-            { "op": "or", "rules": [
-                { "op": "and", "rules": [
-                    { "field": "total_spend",   "operator": "gt",           "value": 10000 },
-                    { "field": "last_order_at", "operator": "in_last_days", "value": 90 } ] },
-                { "op": "and", "not": true, "rules": [
-                    { "field": "city",        "operator": "equals", "value": "Pune" },
-                    { "field": "order_count", "operator": "lt",     "value": 2 } ] } ] }
-            """);
+        var (tree, errors) = Parse(SegmentExamples.Design);
 
         Assert.Empty(errors);
         Assert.NotNull(tree);

@@ -1,10 +1,11 @@
 using System.Diagnostics;
+using XenoCrm.IntegrationTests.Infrastructure;
 using XenoCrm.TestServers;
 
 namespace XenoCrm.IntegrationTests.ApiDiscovery;
 
 /// <summary>The Postman collection runs green with newman against the product started in the embedded mode.</summary>
-public sealed class NewmanTests : IAsyncLifetime
+public sealed class NewmanTests : IDisposable
 {
     private static readonly string PostmanTools = Path.Combine(RepoPaths.Root, "tests", "postman");
     private static readonly string Newman = Path.Combine(PostmanTools, "node_modules", "newman", "bin", "newman.js");
@@ -17,28 +18,18 @@ public sealed class NewmanTests : IAsyncLifetime
         ["Delivery__BaseUrl"] = null,
     };
 
-    private readonly string _folder = Path.Combine(Path.GetTempPath(), "xenocrm-newman-" + Guid.NewGuid().ToString("N"));
+    private readonly TempFolder _folder = new("xenocrm-newman-");
 
-    public Task InitializeAsync()
-    {
-        Directory.CreateDirectory(_folder);
-        return Task.CompletedTask;
-    }
-
-    public Task DisposeAsync()
-    {
-        Directory.Delete(_folder, recursive: true);
-        return Task.CompletedTask;
-    }
+    public void Dispose() => _folder.Dispose();
 
     [Fact]
     public async Task PostmanCollection_RunsGreenWithNewman_AgainstTheEmbeddedMode()
     {
         await EnsureNewmanAsync();
-        var (exitCode, key, stdErr) = await AppProcess.RunToEndInAsync(_folder, "XenoCrm.Web", Embedded, TimeSpan.FromSeconds(60), "api-keys", "create", "newman");
+        var (exitCode, key, stdErr) = await AppProcess.RunToEndInAsync(_folder.Path, "XenoCrm.Web", Embedded, TimeSpan.FromSeconds(60), "api-keys", "create", "newman");
         Assert.True(exitCode == 0, stdErr);
         var baseUrl = $"http://127.0.0.1:{FreePort.Next()}";
-        await using var web = AppProcess.StartIn(_folder, "XenoCrm.Web", Embedded, "--urls", baseUrl);
+        await using var web = AppProcess.StartIn(_folder.Path, "XenoCrm.Web", Embedded, "--urls", baseUrl);
         await web.WaitForHttpOkAsync($"{baseUrl}/health/live", TimeSpan.FromSeconds(60));
 
         var (newmanExit, output) = await RunAsync("node", PostmanTools, TimeSpan.FromSeconds(120),

@@ -2,14 +2,15 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using XenoCrm.IntegrationTests.Infrastructure;
 using XenoCrm.TestServers;
 
 namespace XenoCrm.IntegrationTests.EmbeddedMode;
 
 /// <summary>The newcomer's first five minutes: no configuration, no servers, one process.</summary>
-public sealed class EmbeddedModeTests : IAsyncLifetime
+public sealed class EmbeddedModeTests : IDisposable
 {
-    private readonly string _folder = Path.Combine(Path.GetTempPath(), "xenocrm-embedded-" + Guid.NewGuid().ToString("N"));
+    private readonly TempFolder _folder = new("xenocrm-embedded-");
     private static readonly Dictionary<string, string?> NoConfiguration = new()
     {
         ["ConnectionStrings__Crm"] = null,
@@ -17,25 +18,15 @@ public sealed class EmbeddedModeTests : IAsyncLifetime
         ["ConnectionStrings__Redis"] = null,
     };
 
-    public Task InitializeAsync()
-    {
-        Directory.CreateDirectory(_folder);
-        return Task.CompletedTask;
-    }
-
-    public Task DisposeAsync()
-    {
-        Directory.Delete(_folder, recursive: true);
-        return Task.CompletedTask;
-    }
+    public void Dispose() => _folder.Dispose();
 
     [Fact]
     public async Task PostedOrder_IsReadableThroughTheApiWithinASecond_WithNoConfigurationAtAll()
     {
-        var (exitCode, key, stdErr) = await AppProcess.RunToEndInAsync(_folder, "XenoCrm.Web", NoConfiguration, TimeSpan.FromSeconds(60), "api-keys", "create", "newcomer");
+        var (exitCode, key, stdErr) = await AppProcess.RunToEndInAsync(_folder.Path, "XenoCrm.Web", NoConfiguration, TimeSpan.FromSeconds(60), "api-keys", "create", "newcomer");
         Assert.True(exitCode == 0, stdErr);
         var port = FreePort.Next();
-        await using var web = AppProcess.StartIn(_folder, "XenoCrm.Web", NoConfiguration, "--urls", $"http://127.0.0.1:{port}");
+        await using var web = AppProcess.StartIn(_folder.Path, "XenoCrm.Web", NoConfiguration, "--urls", $"http://127.0.0.1:{port}");
         await web.WaitForHttpOkAsync($"http://127.0.0.1:{port}/health/live", TimeSpan.FromSeconds(60));
         using var api = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
         api.DefaultRequestHeaders.Add("X-Api-Key", key.Trim());
@@ -58,7 +49,7 @@ public sealed class EmbeddedModeTests : IAsyncLifetime
         Assert.Equal(1499.50m, stored.RootElement.GetProperty("amount").GetDecimal());
         using var owner = JsonDocument.Parse(await api.GetStringAsync("/api/v1/customers?externalId=c-1"));
         Assert.Equal(1, owner.RootElement.GetProperty("items")[0].GetProperty("orderCount").GetInt32());
-        Assert.True(File.Exists(Path.Combine(_folder, "xenocrm.db")), "The embedded mode keeps its data in xenocrm.db in the working folder.");
+        Assert.True(File.Exists(Path.Combine(_folder.Path, "xenocrm.db")), "The embedded mode keeps its data in xenocrm.db in the working folder.");
         Assert.True(watch.Elapsed < TimeSpan.FromSeconds(5), $"The order took {watch.Elapsed.TotalSeconds:0.0} s to appear.");
     }
 

@@ -134,6 +134,36 @@ public sealed class DistributedDeployment : IAsyncDisposable
         return Convert.ToInt64(await command.ExecuteScalarAsync(), System.Globalization.CultureInfo.InvariantCulture);
     }
 
+    /// <summary>Posts the customers through the API and waits until every one of them is stored.</summary>
+    public async Task StoreCustomersAsync<T>(IReadOnlyList<T> customers)
+    {
+        await TestData.PostInBatchesAsync(Api, "/api/v1/customers", customers);
+        await WaitForCountAsync("SELECT COUNT(*) FROM customers", customers.Count);
+    }
+
+    /// <summary>
+    /// Stores <paramref name="customerCount"/> <see cref="TestData"/> customers, then <paramref name="orderCount"/> orders
+    /// spread over them, waiting until every one is stored; the records, to compute what the test expects.
+    /// </summary>
+    public async Task<(List<CustomerIn> Customers, List<OrderIn> Orders)> StoreCustomersAndOrdersAsync(int customerCount, int orderCount)
+    {
+        var customers = TestData.Customers(customerCount);
+        var orders = TestData.Orders(orderCount, customers.Count);
+        await StoreCustomersAsync(customers);
+        await TestData.PostInBatchesAsync(Api, "/api/v1/orders", orders);
+        await WaitForCountAsync("SELECT COUNT(*) FROM orders", orders.Count);
+        return (customers, orders);
+    }
+
+    /// <summary>Polls a COUNT until it reaches at least <paramref name="atLeast"/>: to act in the middle of a stream still being posted.</summary>
+    public async Task WaitForAtLeastAsync(string sql, long atLeast)
+    {
+        while (await ScalarAsync(sql) < atLeast)
+        {
+            await Task.Delay(20);
+        }
+    }
+
     /// <summary>Polls a COUNT until it reaches the expected value; the bound only keeps a broken run from hanging.</summary>
     public async Task WaitForCountAsync(string sql, long expected, TimeSpan? timeout = null)
     {

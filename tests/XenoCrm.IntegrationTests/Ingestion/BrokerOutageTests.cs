@@ -79,14 +79,10 @@ public sealed class DatabaseOutageTests(SharedServers servers)
         await using var stack = await DistributedDeployment.StartAsync(mariaDb, servers.RabbitMq, servers.Redis);
         var customers = TestData.Customers(1_000);
         var orders = TestData.Orders(20_000, customers.Count);
-        await TestData.PostInBatchesAsync(stack.Api, "/api/v1/customers", customers);
-        await stack.WaitForCountAsync("SELECT COUNT(*) FROM customers", 1_000);
+        await stack.StoreCustomersAsync(customers);
 
         var posting = TestData.PostInBatchesAsync(stack.Api, "/api/v1/orders", orders, batchSize: 100, concurrency: 4);
-        while (await stack.ScalarAsync("SELECT COUNT(*) FROM orders") < 1_000)
-        {
-            await Task.Delay(20);
-        }
+        await stack.WaitForAtLeastAsync("SELECT COUNT(*) FROM orders", 1_000);
         await mariaDb.StopAsync();
         // The API key was validated moments ago and is cached, so ingestion goes on accepting while the database is away.
         await posting;

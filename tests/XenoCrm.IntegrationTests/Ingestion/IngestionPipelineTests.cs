@@ -19,13 +19,7 @@ public sealed class IngestionPipelineTests(SharedServers servers)
     public async Task Ingest_StoresExactRowsAndAggregates_For10kCustomersAnd50kOrders()
     {
         await using var stack = await DistributedDeployment.StartAsync(servers.MariaDb, servers.RabbitMq, servers.Redis);
-        var customers = TestData.Customers(10_000);
-        var orders = TestData.Orders(50_000, customers.Count);
-
-        await TestData.PostInBatchesAsync(stack.Api, "/api/v1/customers", customers);
-        await stack.WaitForCountAsync("SELECT COUNT(*) FROM customers", 10_000);
-        await TestData.PostInBatchesAsync(stack.Api, "/api/v1/orders", orders);
-        await stack.WaitForCountAsync("SELECT COUNT(*) FROM orders", 50_000);
+        var (_, orders) = await stack.StoreCustomersAndOrdersAsync(10_000, 50_000);
 
         Assert.Equal(0, await stack.CustomersWithWrongAggregatesAsync());
         Assert.Equal((long)(orders.Sum(o => o.Amount) * 100), await stack.ScalarAsync("SELECT SUM(total_spend) * 100 FROM customers"));
@@ -62,15 +56,11 @@ public sealed class IngestionPipelineTests(SharedServers servers)
         await using var stack = await DistributedDeployment.StartAsync(servers.MariaDb, servers.RabbitMq, servers.Redis, FastRetries);
         var customers = TestData.Customers(3_000);
         var orders = TestData.Orders(40_000, customers.Count);
-        await TestData.PostInBatchesAsync(stack.Api, "/api/v1/customers", customers);
-        await stack.WaitForCountAsync("SELECT COUNT(*) FROM customers", 3_000);
+        await stack.StoreCustomersAsync(customers);
 
         // Small requests make a long stream, so that the kill lands in the middle of it.
         var posting = TestData.PostInBatchesAsync(stack.Api, "/api/v1/orders", orders, batchSize: 50, concurrency: 8);
-        while (await stack.ScalarAsync("SELECT COUNT(*) FROM orders") < 2_000)
-        {
-            await Task.Delay(20);
-        }
+        await stack.WaitForAtLeastAsync("SELECT COUNT(*) FROM orders", 2_000);
         stack.Workers[0].Kill();
         var storedAtKill = await stack.ScalarAsync("SELECT COUNT(*) FROM orders");
         await posting;
@@ -92,8 +82,7 @@ public sealed class IngestionPipelineTests(SharedServers servers)
             ["Messaging__MaxAttempts"] = "3",
         });
         var customers = TestData.Customers(200);
-        await TestData.PostInBatchesAsync(stack.Api, "/api/v1/customers", customers);
-        await stack.WaitForCountAsync("SELECT COUNT(*) FROM customers", 200);
+        await stack.StoreCustomersAsync(customers);
 
         // Published straight to the broker, past the API's validation, as a broken client or bug would.
         var factory = new ConnectionFactory { Uri = new Uri(stack.AmqpUri) };

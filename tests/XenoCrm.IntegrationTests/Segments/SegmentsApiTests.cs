@@ -39,12 +39,7 @@ public sealed class SegmentsApiTests(SharedServers servers)
     public async Task Segments_RoundTripAndPreviewCountsLikeHandWrittenSql_ForIngestedCustomers()
     {
         await using var stack = await DistributedDeployment.StartAsync(servers.MariaDb, servers.RabbitMq, servers.Redis);
-        var customers = TestData.Customers(50);
-        var orders = TestData.Orders(80, customers.Count);
-        await TestData.PostInBatchesAsync(stack.Api, "/api/v1/customers", customers);
-        await stack.WaitForCountAsync("SELECT COUNT(*) FROM customers", 50);
-        await TestData.PostInBatchesAsync(stack.Api, "/api/v1/orders", orders);
-        await stack.WaitForCountAsync("SELECT COUNT(*) FROM orders", 80);
+        await stack.StoreCustomersAndOrdersAsync(50, 80);
         Assert.Equal(0, await stack.CustomersWithWrongAggregatesAsync());
 
         var expected = await stack.ScalarAsync(PuneBigSpendersOrRegularsSql);
@@ -149,8 +144,7 @@ public sealed class SegmentsApiTests(SharedServers servers)
             .SelectMany((odd, c) => Enumerable.Range(0, odd.Customers).Select(i => new { externalId = $"odd{c}-{i}", email = $"odd{c}-{i}@shop.test", name = $"Odd {c}-{i}", city = odd.City }))
             .Concat(Enumerable.Range(0, 5).Select(i => new { externalId = $"plain{i}", email = $"plain{i}@shop.test", name = $"Plain {i}", city = "Pune" }))
             .ToList();
-        await TestData.PostInBatchesAsync(stack.Api, "/api/v1/customers", customers);
-        await stack.WaitForCountAsync("SELECT COUNT(*) FROM customers", customers.Count);
+        await stack.StoreCustomersAsync(customers);
         var logStart = stack.Web.Output.Length;
 
         static string Rule(string field, string op, object? value) =>
