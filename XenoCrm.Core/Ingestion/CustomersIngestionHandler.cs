@@ -1,6 +1,5 @@
 using System.Text;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.EntityFrameworkCore.Storage;
 using Microsoft.Extensions.Options;
 using XenoCrm.Core.Data;
 using XenoCrm.Core.Messaging;
@@ -23,7 +22,7 @@ public sealed class CustomersIngestionHandler(CrmDbContext db, IOptions<Ingestio
         foreach (var chunk in customers.Chunk(options.Value.BatchSize))
         {
             await using var transaction = await db.Database.BeginTransactionAsync(ct);
-            await UpsertAsync(chunk, transaction.GetDbTransaction(), ct);
+            await UpsertAsync(chunk, ct);
             await transaction.CommitAsync(ct);
             // Each record of the chunk inserted a customer or updated one.
             metrics.IngestionCommitted(Topics.Customers, chunk.Length);
@@ -31,10 +30,9 @@ public sealed class CustomersIngestionHandler(CrmDbContext db, IOptions<Ingestio
         return [];
     }
 
-    private async Task UpsertAsync(CustomerRecord[] customers, System.Data.Common.DbTransaction transaction, CancellationToken ct)
+    private async Task UpsertAsync(CustomerRecord[] customers, CancellationToken ct)
     {
-        await using var command = db.Database.GetDbConnection().CreateCommand();
-        command.Transaction = transaction;
+        await using var command = db.CreateRawCommand();
         var rows = new SqlRows(command, db.Provider);
         var now = clock.GetUtcNow().UtcDateTime;
         var sql = new StringBuilder("INSERT INTO customers (external_id, email, name, phone, city, country, signed_up_at, created_at, updated_at, total_spend, order_count) VALUES ");

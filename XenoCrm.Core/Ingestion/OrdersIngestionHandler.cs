@@ -1,7 +1,5 @@
-using System.Data.Common;
 using System.Text;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.EntityFrameworkCore.Storage;
 using Microsoft.Extensions.Options;
 using MySqlConnector;
 using Polly;
@@ -67,15 +65,14 @@ public sealed class OrdersIngestionHandler(CrmDbContext db, IOptions<IngestionOp
     private async Task<List<Item>> StoreAsync(Item[] chunk, CancellationToken ct)
     {
         await using var transaction = await db.Database.BeginTransactionAsync(ct);
-        var dbTransaction = transaction.GetDbTransaction();
 
-        var stored = await ExistingOrdersAsync(chunk, dbTransaction, ct);
+        var stored = await ExistingOrdersAsync(chunk, ct);
         var fresh = chunk.Where(i => !stored.Contains(i.Order.ExternalId)).ToList();
         var missing = new List<Item>();
         var resolved = new List<(OrderRecord Order, long CustomerId)>();
         if (fresh.Count > 0)
         {
-            var customers = await CustomersAsync(fresh, dbTransaction, ct);
+            var customers = await CustomersAsync(fresh, ct);
             var byExternalId = customers.Where(c => c.ExternalId is not null).ToDictionary(c => c.ExternalId!, c => c.Id);
             var byEmail = customers.ToDictionary(c => c.Email, c => c.Id, StringComparer.OrdinalIgnoreCase);
             foreach (var item in fresh)
@@ -99,8 +96,8 @@ public sealed class OrdersIngestionHandler(CrmDbContext db, IOptions<IngestionOp
         {
             // Aggregates first: the update locks the customers in id order before the inserts'
             // foreign-key checks touch them, so concurrent batches queue instead of deadlocking.
-            await AddToAggregatesAsync(resolved, dbTransaction, ct);
-            await InsertOrdersAsync(resolved, dbTransaction, ct);
+            await AddToAggregatesAsync(resolved, ct);
+            await InsertOrdersAsync(resolved, ct);
         }
         await transaction.CommitAsync(ct);
         // Only the orders this transaction inserted: one stored before, or deferred, is not a row committed now.
@@ -108,9 +105,9 @@ public sealed class OrdersIngestionHandler(CrmDbContext db, IOptions<IngestionOp
         return missing;
     }
 
-    private async Task<HashSet<string>> ExistingOrdersAsync(Item[] chunk, DbTransaction transaction, CancellationToken ct)
+    private async Task<HashSet<string>> ExistingOrdersAsync(Item[] chunk, CancellationToken ct)
     {
-        await using var command = NewCommand(transaction);
+        await using var command = db.CreateRawCommand();
         var rows = new SqlRows(command, db.Provider);
         command.CommandText = $"SELECT external_id FROM orders WHERE external_id IN ({string.Join(", ", chunk.Select(i => rows.Add(i.Order.ExternalId)))})";
         var existing = new HashSet<string>(StringComparer.Ordinal);
@@ -122,9 +119,9 @@ public sealed class OrdersIngestionHandler(CrmDbContext db, IOptions<IngestionOp
         return existing;
     }
 
-    private async Task<List<CustomerKeys>> CustomersAsync(List<Item> items, DbTransaction transaction, CancellationToken ct)
+    private async Task<List<CustomerKeys>> CustomersAsync(List<Item> items, CancellationToken ct)
     {
-        await using var command = NewCommand(transaction);
+        await using var command = db.CreateRawCommand();
         var rows = new SqlRows(command, db.Provider);
         var externalIds = items.Select(i => i.Order.CustomerExternalId).OfType<string>().Distinct().Select(rows.Add).ToList();
         var emails = items.Where(i => i.Order.CustomerExternalId is null).Select(i => i.Order.CustomerEmail!).Distinct().Select(rows.Add).ToList();
@@ -147,9 +144,9 @@ public sealed class OrdersIngestionHandler(CrmDbContext db, IOptions<IngestionOp
         return customers;
     }
 
-    private async Task InsertOrdersAsync(List<(OrderRecord Order, long CustomerId)> orders, DbTransaction transaction, CancellationToken ct)
+    private async Task InsertOrdersAsync(List<(OrderRecord Order, long CustomerId)> orders, CancellationToken ct)
     {
-        await using var command = NewCommand(transaction);
+        await using var command = db.CreateRawCommand();
         var rows = new SqlRows(command, db.Provider);
         var now = clock.GetUtcNow().UtcDateTime;
         var sql = new StringBuilder("INSERT INTO orders (external_id, customer_id, amount, ordered_at, created_at) VALUES ");
@@ -167,14 +164,14 @@ public sealed class OrdersIngestionHandler(CrmDbContext db, IOptions<IngestionOp
     /// One statement for the whole chunk: the per-customer sums of the new orders joined onto
     /// customers. Rows are listed in id order so concurrent workers lock customers in the same order.
     /// </summary>
-    private async Task AddToAggregatesAsync(List<(OrderRecord Order, long CustomerId)> orders, DbTransaction transaction, CancellationToken ct)
+    private async Task AddToAggregatesAsync(List<(OrderRecord Order, long CustomerId)> orders, CancellationToken ct)
     {
         var deltas = orders
             .GroupBy(o => o.CustomerId)
             .OrderBy(g => g.Key)
             .Select(g => (Id: g.Key, Spend: g.Sum(o => o.Order.Amount), Count: g.Count(), First: g.Min(o => o.Order.OrderedAt), Last: g.Max(o => o.Order.OrderedAt)))
             .ToList();
-        await using var command = NewCommand(transaction);
+        await using var command = db.CreateRawCommand();
         var rows = new SqlRows(command, db.Provider);
         var sql = new StringBuilder();
         if (db.Provider == CrmDatabaseProvider.MySql)
@@ -215,11 +212,4 @@ public sealed class OrdersIngestionHandler(CrmDbContext db, IOptions<IngestionOp
         {c}first_order_at = CASE WHEN {c}first_order_at IS NULL OR d.first_at < {c}first_order_at THEN d.first_at ELSE {c}first_order_at END,
         {c}last_order_at = CASE WHEN {c}last_order_at IS NULL OR d.last_at > {c}last_order_at THEN d.last_at ELSE {c}last_order_at END
         """;
-
-    private DbCommand NewCommand(DbTransaction transaction)
-    {
-        var command = db.Database.GetDbConnection().CreateCommand();
-        command.Transaction = transaction;
-        return command;
-    }
 }

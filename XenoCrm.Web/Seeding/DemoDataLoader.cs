@@ -1,5 +1,4 @@
 using System.Data;
-using System.Data.Common;
 using System.Diagnostics;
 using System.Globalization;
 using System.Text;
@@ -119,7 +118,7 @@ public static class DemoDataLoader
         }
         foreach (var row in rows)
         {
-            data.Rows.Add(table.Values(row, sqlite: false));
+            data.Rows.Add(table.Values(row));
         }
         var result = await bulkCopy.WriteToServerAsync(data, ct);
         // LOAD DATA LOCAL skips duplicate keys with a warning instead of failing: a short count is an error here.
@@ -145,61 +144,32 @@ public static class DemoDataLoader
             .Select(p => (p.GetColumnName(), Nullable.GetUnderlyingType(p.ClrType) ?? p.ClrType))
             .ToArray();
 
-        public object[] Values(T row, bool sqlite)
-        {
-            var values = new object[_properties.Length];
-            for (var i = 0; i < values.Length; i++)
-            {
-                var value = _properties[i].GetGetter().GetClrValue(row);
-                // SQLite has no decimal: amounts are REAL, as the context's conversion stores them.
-                values[i] = value switch
-                {
-                    null => DBNull.Value,
-                    decimal d when sqlite => (double)d,
-                    _ => value,
-                };
-            }
-            return values;
-        }
+        /// <summary>The row's column values, null as <see cref="DBNull"/> (SQLite's REAL amounts are <see cref="SqlRows"/>' concern).</summary>
+        public object[] Values(T row) =>
+            _properties.Select(p => p.GetGetter().GetClrValue(row) ?? DBNull.Value).ToArray();
     }
 
     private sealed record Tables(Table<Customer> Customers, Table<Order> Orders);
 
     private static async Task SqliteStoreAsync(CrmDbContext db, DemoDataChunk chunk, Tables tables, CancellationToken ct)
     {
-        var connection = db.Database.GetDbConnection();
-        if (connection.State != ConnectionState.Open)
-        {
-            await db.Database.OpenConnectionAsync(ct);
-        }
-        await using var transaction = await connection.BeginTransactionAsync(ct);
-        await SqliteInsertAsync(connection, transaction, tables.Customers, chunk.Customers, ct);
-        await SqliteInsertAsync(connection, transaction, tables.Orders, chunk.Orders, ct);
+        await using var transaction = await db.Database.BeginTransactionAsync(ct);
+        await SqliteInsertAsync(db, tables.Customers, chunk.Customers, ct);
+        await SqliteInsertAsync(db, tables.Orders, chunk.Orders, ct);
         await transaction.CommitAsync(ct);
     }
 
-    private static async Task SqliteInsertAsync<T>(
-        DbConnection connection, DbTransaction transaction, Table<T> table, IReadOnlyList<T> rows, CancellationToken ct) where T : class
+    private static async Task SqliteInsertAsync<T>(CrmDbContext db, Table<T> table, IReadOnlyList<T> rows, CancellationToken ct) where T : class
     {
-        var columns = table.Columns.Select(c => c.Name).ToArray();
-        foreach (var batch in rows.Select(r => table.Values(r, sqlite: true)).Chunk(SqliteRowsPerInsert))
+        foreach (var batch in rows.Chunk(SqliteRowsPerInsert))
         {
-            await using var command = connection.CreateCommand();
-            command.Transaction = transaction;
-            var sql = new StringBuilder($"INSERT INTO {table.Name} ({string.Join(", ", columns)}) VALUES ");
+            await using var command = db.CreateRawCommand();
+            var values = new SqlRows(command, CrmDatabaseProvider.Sqlite);
+            var sql = new StringBuilder($"INSERT INTO {table.Name} ({string.Join(", ", table.Columns.Select(c => c.Name))}) VALUES ");
             for (var r = 0; r < batch.Length; r++)
             {
-                sql.Append(r == 0 ? "(" : ", (");
-                for (var c = 0; c < columns.Length; c++)
-                {
-                    var name = $"@p{r}_{c}";
-                    sql.Append(c == 0 ? name : ", " + name);
-                    var parameter = command.CreateParameter();
-                    parameter.ParameterName = name;
-                    parameter.Value = batch[r][c];
-                    command.Parameters.Add(parameter);
-                }
-                sql.Append(')');
+                sql.Append(r == 0 ? "" : ", ");
+                values.AppendRow(sql, table.Values(batch[r]));
             }
             command.CommandText = sql.ToString();
             await command.ExecuteNonQueryAsync(ct);

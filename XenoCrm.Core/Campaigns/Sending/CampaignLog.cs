@@ -1,9 +1,6 @@
-using System.Data.Common;
 using System.Text;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.EntityFrameworkCore.Storage;
 using XenoCrm.Core.Data;
-using XenoCrm.Core.Ingestion;
 using XenoCrm.Core.Segments;
 using XenoCrm.ServiceDefaults.Messaging;
 
@@ -55,7 +52,7 @@ public static class CampaignLog
         foreach (var group in moving.GroupBy(r => (byId[r.Id].Outcome, byId[r.Id].Reason)))
         {
             var status = group.Key.Outcome == DeliveryOutcome.Sent ? MessageStatus.Sent : MessageStatus.Failed;
-            await using var update = Command(db);
+            await using var update = db.CreateRawCommand();
             var sql = new SqlRows(update, db.Provider);
             var text = new StringBuilder($"UPDATE communication_log SET status = {sql.Add((int)status)}, failure_reason = {sql.Add(Truncate(group.Key.Reason))}, completed_at = {sql.Add(now)} WHERE id IN ");
             sql.AppendRow(text, group.Select(r => (object?)r.Id).ToArray());
@@ -98,14 +95,13 @@ public static class CampaignLog
     {
         // EF Core writes the audience query (every rule value a parameter); the INSERT around it is fixed text.
         var audience = db.Customers.Where(SegmentCompiler.Compile(rules, now, db.Provider)).Select(c => c.Id);
-        await using var command = audience.CreateDbCommand();
-        command.Transaction = db.Database.CurrentTransaction!.GetDbTransaction();
+        await using var command = audience.CreateDbCommand().InTransactionOf(db);
+        // A prefix of its own, so the two added parameters never meet a name EF Core chose.
+        var snapshot = new SqlRows(command, db.Provider, prefix: "@snapshot_");
         command.CommandText = $"""
             INSERT INTO communication_log (campaign_id, customer_id, status, attempt, created_at)
-            SELECT @snapshot_campaign_id, a.id, {Pending}, 1, @snapshot_created_at FROM ({command.CommandText}) AS a
+            SELECT {snapshot.Add(campaignId)}, a.id, {Pending}, 1, {snapshot.Add(now)} FROM ({command.CommandText}) AS a
             """;
-        AddParameter(command, "@snapshot_campaign_id", campaignId);
-        AddParameter(command, "@snapshot_created_at", now);
         return await command.ExecuteNonQueryAsync(ct);
     }
 
@@ -124,7 +120,7 @@ public static class CampaignLog
     /// </summary>
     public static async Task MarkSubmittedAsync(CrmDbContext db, long campaignId, int attempt, IReadOnlyList<(long LogId, string Message)> submitted, DateTime now, CancellationToken ct)
     {
-        await using var update = Command(db);
+        await using var update = db.CreateRawCommand();
         var sql = new SqlRows(update, db.Provider);
         var text = new StringBuilder("UPDATE communication_log SET message = CASE id");
         foreach (var (logId, message) in submitted)
@@ -142,7 +138,7 @@ public static class CampaignLog
 
     private static async Task<List<Row>> LockRowsAsync(CrmDbContext db, IEnumerable<long> ids, CancellationToken ct)
     {
-        await using var select = Command(db);
+        await using var select = db.CreateRawCommand();
         var sql = new SqlRows(select, db.Provider);
         var text = new StringBuilder("SELECT id, campaign_id, status, attempt FROM communication_log WHERE id IN ");
         sql.AppendRow(text, ids.Order().Select(id => (object?)id).ToArray());
@@ -156,21 +152,6 @@ public static class CampaignLog
             rows.Add(new Row(reader.GetInt64(0), reader.GetInt64(1), (MessageStatus)reader.GetInt32(2), reader.GetInt32(3)));
         }
         return rows;
-    }
-
-    private static DbCommand Command(CrmDbContext db)
-    {
-        var command = db.Database.GetDbConnection().CreateCommand();
-        command.Transaction = db.Database.CurrentTransaction?.GetDbTransaction();
-        return command;
-    }
-
-    private static void AddParameter(DbCommand command, string name, object value)
-    {
-        var parameter = command.CreateParameter();
-        parameter.ParameterName = name;
-        parameter.Value = value;
-        command.Parameters.Add(parameter);
     }
 
     private static string? Truncate(string? reason) =>
