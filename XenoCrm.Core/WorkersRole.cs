@@ -9,6 +9,7 @@ using XenoCrm.Core.Campaigns;
 using XenoCrm.Core.Campaigns.Sending;
 using XenoCrm.Core.Ingestion;
 using XenoCrm.ServiceDefaults.Messaging;
+using XenoCrm.ServiceDefaults;
 
 namespace XenoCrm.Core;
 
@@ -21,10 +22,7 @@ public static class WorkersRoleExtensions
     /// <summary>The Workers role: the ingestion and receipts consumers, the campaign send jobs with their Hangfire server, and the reconciler.</summary>
     public static IHostApplicationBuilder AddWorkersRole(this IHostApplicationBuilder builder)
     {
-        builder.Services.AddOptions<IngestionOptions>()
-            .Bind(builder.Configuration.GetSection(IngestionOptions.Section))
-            .ValidateDataAnnotations()
-            .ValidateOnStart();
+        builder.AddValidatedOptions<IngestionOptions>(IngestionOptions.Section);
 
         builder.Services.AddMessageSubscriptions();
 
@@ -41,14 +39,8 @@ public static class WorkersRoleExtensions
 
     private static void AddCampaignSending(this IHostApplicationBuilder builder)
     {
-        builder.Services.AddOptions<CampaignOptions>()
-            .Bind(builder.Configuration.GetSection(CampaignOptions.Section))
-            .ValidateDataAnnotations()
-            .ValidateOnStart();
-        builder.Services.AddOptions<DeliveryOptions>()
-            .Bind(builder.Configuration.GetSection(DeliveryOptions.Section))
-            .ValidateDataAnnotations()
-            .ValidateOnStart();
+        builder.AddValidatedOptions<CampaignOptions>(CampaignOptions.Section);
+        builder.AddValidatedOptions<DeliveryOptions>(DeliveryOptions.Section);
         // Without Delivery:BaseUrl the host registers the in-process Delivery role (the embedded mode).
         if (builder.Configuration.GetSection(DeliveryOptions.Section).Get<DeliveryOptions>()?.BaseUrl is not null)
         {

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using XenoCrm.ServiceDefaults.Messaging;
+using XenoCrm.ServiceDefaults;
 
 namespace XenoCrm.Delivery;
 
@@ -11,10 +12,7 @@ public static class DeliveryExtensions
     /// </summary>
     public static IHostApplicationBuilder AddDeliveryService(this IHostApplicationBuilder builder)
     {
-        builder.Services.AddOptions<DeliverySimulationOptions>()
-            .Bind(builder.Configuration.GetSection(DeliverySimulationOptions.Section))
-            .ValidateDataAnnotations()
-            .ValidateOnStart();
+        builder.AddValidatedOptions<DeliverySimulationOptions>(DeliverySimulationOptions.Section);
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<DeliverySimulator>();
         builder.Services.AddSingleton<IDeliveryGateway, InProcessDeliveryGateway>();
@@ -24,10 +22,7 @@ public static class DeliveryExtensions
     /// <summary>The HTTP API's settings: only the Delivery process serves it, so only it requires <c>Delivery:ApiKey</c>.</summary>
     public static IHostApplicationBuilder AddDeliveryApi(this IHostApplicationBuilder builder)
     {
-        builder.Services.AddOptions<DeliveryApiOptions>()
-            .Bind(builder.Configuration.GetSection(DeliveryApiOptions.Section))
-            .ValidateDataAnnotations()
-            .ValidateOnStart();
+        builder.AddValidatedOptions<DeliveryApiOptions>(DeliveryApiOptions.Section);
         return builder;
     }
 }

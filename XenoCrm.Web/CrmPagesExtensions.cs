@@ -4,6 +4,7 @@ using XenoCrm.Web.Authentication;
 using XenoCrm.Web.DeadLetters;
 using XenoCrm.Web.Pages;
 using XenoCrm.Web.Pages.SystemStatus;
+using XenoCrm.ServiceDefaults;
 
 namespace XenoCrm.Web;
 
@@ -21,10 +22,7 @@ public static class CrmPagesExtensions
             pages.Conventions.AllowAnonymousToPage("/StatusCode");
         });
         builder.Services.Configure<RouteOptions>(routes => routes.LowercaseUrls = true);
-        builder.Services.AddOptions<DisplayOptions>()
-            .Bind(builder.Configuration.GetSection(DisplayOptions.Section))
-            .ValidateDataAnnotations()
-            .ValidateOnStart();
+        builder.AddValidatedOptions<DisplayOptions>(DisplayOptions.Section);
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<DisplayFormat>();
         builder.Services.AddScoped<ApiKeyStore>();

@@ -8,6 +8,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using XenoCrm.ServiceDefaults.Health;
 using XenoCrm.Core.Segments;
+using XenoCrm.ServiceDefaults;
 
 namespace XenoCrm.Core.Data;
 
@@ -33,10 +34,7 @@ public static class CrmDatabaseExtensions
             builder.Services.AddDbContextPool<CrmDbContext, MySqlCrmDbContext>(o => UseMySql(o, connectionString!));
         }
         builder.Services.TryAddSingleton(TimeProvider.System);
-        builder.Services.AddOptions<SegmentOptions>()
-            .Bind(builder.Configuration.GetSection(SegmentOptions.Section))
-            .ValidateDataAnnotations()
-            .ValidateOnStart();
+        builder.AddValidatedOptions<SegmentOptions>(SegmentOptions.Section);
         builder.Services.AddScoped<AudienceQuery>();
         builder.Services.AddScoped<SegmentCommands>();
         builder.Services.AddReadinessCheck<DatabaseHealthCheck>("database");

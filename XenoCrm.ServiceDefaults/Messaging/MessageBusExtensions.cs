@@ -34,10 +34,7 @@ public static class MessageBusExtensions
     /// <summary>RabbitMQ when <c>ConnectionStrings:RabbitMq</c> (an amqp:// URI) is set, otherwise the in-process bus.</summary>
     public static IHostApplicationBuilder AddMessageBus(this IHostApplicationBuilder builder)
     {
-        builder.Services.AddOptions<MessagingOptions>()
-            .Bind(builder.Configuration.GetSection(MessagingOptions.Section))
-            .ValidateDataAnnotations()
-            .ValidateOnStart();
+        builder.AddValidatedOptions<MessagingOptions>(MessagingOptions.Section);
         // The consumers count what they store and dead-letter, with or without a metrics exporter.
         builder.Services.TryAddSingleton<CrmMetrics>();
         builder.Services.AddSingleton<IMessagePublisher, MessagePublisher>();
