@@ -26,8 +26,9 @@ ARG PROJECT
 WORKDIR /app
 COPY --from=build /app .
 # The app's files stay root-owned and read-only to it, and are its content root (appsettings.json). The working folder
-# is where Web's embedded mode (no ConnectionStrings__Crm) keeps xenocrm.db, so `docker run` alone is a try-out with a
-# volume at /data.
+# is where Web's embedded mode (no ConnectionStrings__Crm) keeps xenocrm.db, so `docker run` with a volume at /data is a
+# try-out, once it has Google sign-in or Auth__DevelopmentSignIn=true set explicitly: the image listens on every
+# interface, where the embedded mode refuses its passwordless development sign-in by default (README, Security).
 RUN mkdir /data && chown "$APP_UID" /data
 WORKDIR /data
 ENV ASPNETCORE_CONTENTROOT=/app

@@ -24,10 +24,21 @@ public sealed class AuthOptions
     public GoogleCredentials Google { get; set; } = new();
 
     /// <summary>
-    /// Typing an email instead of Google. Unset, it is on only in the embedded mode without Google
-    /// credentials; the distributed mode needs it set explicitly.
+    /// Typing an email instead of Google. Unset, it is on only in the embedded mode without Google credentials and
+    /// when every address the server listens on is loopback; the distributed mode, and a server others can reach,
+    /// need it set explicitly.
     /// </summary>
     public bool DevelopmentSignIn { get; set; }
+
+    /// <summary>The addresses the server listens on (<see cref="ListeningAddresses"/>), for the warnings; never bound from configuration.</summary>
+    public string ListeningOn { get; internal set; } = "";
+
+    /// <summary>Whether another machine can reach the server: any listening address is not loopback. Never bound from configuration.</summary>
+    public bool ReachableBeyondLoopback { get; internal set; }
+
+    /// <summary>The try-out's hint and prefilled admin address: only on a server nobody else can reach.</summary>
+    public bool OffersDemoAccounts =>
+        DevelopmentSignIn && !ReachableBeyondLoopback && AllowedDomains.Contains(EmbeddedDemoDomain, StringComparer.OrdinalIgnoreCase);
 
     public bool HasGoogle => !string.IsNullOrWhiteSpace(Google.ClientId) && !string.IsNullOrWhiteSpace(Google.ClientSecret);
 

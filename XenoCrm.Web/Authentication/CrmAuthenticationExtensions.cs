@@ -26,6 +26,7 @@ public static class CrmAuthenticationExtensions
     {
         var options = ReadAuthOptions(builder.Configuration);
         builder.Services.AddSingleton(Options.Create(options));
+        builder.Services.AddHostedService<DevelopmentSignInWarning>();
 
         var authentication = builder.Services.AddAuthentication(CookieAuthenticationDefaults.AuthenticationScheme)
             .AddCookie(cookie =>
@@ -100,8 +101,24 @@ public static class CrmAuthenticationExtensions
         var section = configuration.GetSection(AuthOptions.Section);
         var options = section.Get<AuthOptions>() ?? new AuthOptions();
         var embedded = configuration.UsesInProcessBus();
+        var addresses = ListeningAddresses.Read(configuration);
+        options.ListeningOn = string.Join(", ", addresses);
+        options.ReachableBeyondLoopback = !addresses.All(ListeningAddresses.IsLoopback);
         var explicitDevelopmentSignIn = section.GetValue<bool?>(nameof(AuthOptions.DevelopmentSignIn));
-        options.DevelopmentSignIn = explicitDevelopmentSignIn ?? (embedded && !options.HasGoogle);
+        var tryOut = embedded && !options.HasGoogle;
+
+        if (tryOut && explicitDevelopmentSignIn is null && options.ReachableBeyondLoopback)
+        {
+            // The try-out's passwordless sign-in is for the newcomer at this machine, never for whoever else reaches it.
+            throw new OptionsValidationException(AuthOptions.Section, typeof(AuthOptions),
+            [
+                $"XenoCrm listens on {options.ListeningOn}, which other machines can reach, and the development sign-in " +
+                "(an email, no password) would let anyone who reaches it in. Configure Google sign-in (Auth:Google:ClientId and " +
+                "Auth:Google:ClientSecret, see README), listen on loopback only (--urls http://127.0.0.1:5000), or set " +
+                "Auth:DevelopmentSignIn=true explicitly to accept that on a server nobody else should use.",
+            ]);
+        }
+        options.DevelopmentSignIn = explicitDevelopmentSignIn ?? tryOut;
 
         if (!options.HasGoogle && !options.DevelopmentSignIn)
         {
@@ -118,6 +135,16 @@ public static class CrmAuthenticationExtensions
                 throw new OptionsValidationException(AuthOptions.Section, typeof(AuthOptions),
                     ["Set Auth:AllowedEmails or Auth:AllowedDomains to say who may sign in."]);
             }
+            if (options.ReachableBeyondLoopback)
+            {
+                // The try-out's allow-list makes admin@example.com, an address every reader of the README knows, an admin.
+                throw new OptionsValidationException(AuthOptions.Section, typeof(AuthOptions),
+                [
+                    "Set Auth:AllowedEmails or Auth:AllowedDomains to say who may sign in: the built-in " +
+                    $"{AuthOptions.EmbeddedDemoDomain} allow-list, with {AuthOptions.EmbeddedDemoAdmin} an admin, is only for a server " +
+                    $"that listens on loopback only, and this one listens on {options.ListeningOn}.",
+                ]);
+            }
             // The try-out mode must let a newcomer in without configuration.
             options.AllowedDomains.Add(AuthOptions.EmbeddedDemoDomain);
             if (options.AdminEmails.Count == 0)
@@ -127,4 +154,32 @@ public static class CrmAuthenticationExtensions
         }
         return options;
     }
+}
+
+/// <summary>
+/// Says at every start that people sign in without a password, and shouts it when other machines can reach the
+/// server: the operator who turned the development sign-in on there explicitly reads it in the log, beside the
+/// banner on the sign-in page.
+/// </summary>
+public sealed class DevelopmentSignInWarning(IOptions<AuthOptions> options, ILogger<DevelopmentSignInWarning> logger) : IHostedService
+{
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        var auth = options.Value;
+        if (auth.DevelopmentSignIn && auth.ReachableBeyondLoopback)
+        {
+            logger.LogWarning(
+                "!!! DEVELOPMENT SIGN-IN IS ON AND THIS SERVER LISTENS BEYOND LOOPBACK ({Addresses}) !!! Anyone who can reach it " +
+                "and types an allowed email gets a session, without a password. Configure Google sign-in (Auth:Google:ClientId, " +
+                "Auth:Google:ClientSecret) and remove Auth:DevelopmentSignIn=true before this server faces anyone.",
+                auth.ListeningOn);
+        }
+        else if (auth.DevelopmentSignIn)
+        {
+            logger.LogInformation("Development sign-in (an email, no password) is on; the server listens on loopback only ({Addresses})", auth.ListeningOn);
+        }
+        return Task.CompletedTask;
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 }

@@ -24,7 +24,7 @@ public sealed class SignInModel(IOptions<AuthOptions> options) : PageModel
 
     public void OnGet()
     {
-        if (Auth.DevelopmentSignIn && Auth.AllowedDomains.Contains(AuthOptions.EmbeddedDemoDomain))
+        if (Auth.OffersDemoAccounts)
         {
             Email = AuthOptions.EmbeddedDemoAdmin;
         }
