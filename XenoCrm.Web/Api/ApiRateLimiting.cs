@@ -23,7 +23,11 @@ public static class ApiRateLimiting
 {
     public const string Policy = "per-api-key";
 
-    /// <summary>A token bucket per API key (per client address before authentication succeeds); 429 with Retry-After past it.</summary>
+    /// <summary>
+    /// A token bucket per API key; 429 with Retry-After past it. The limiter runs after authorization, so it only ever
+    /// sees callers with a valid key: wrong keys are held back per client address before they are looked up, by
+    /// <see cref="Authentication.FailedAuthenticationThrottle"/>.
+    /// </summary>
     public static IHostApplicationBuilder AddApiRateLimiting(this IHostApplicationBuilder builder)
     {
         var options = builder.Configuration.GetSection(RateLimitOptions.Section).Get<RateLimitOptions>() ?? new RateLimitOptions();

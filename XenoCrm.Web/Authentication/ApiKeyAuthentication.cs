@@ -18,8 +18,10 @@ public static class ApiKeyAuthentication
 
     public static IHostApplicationBuilder AddApiKeyAuthentication(this IHostApplicationBuilder builder)
     {
-        builder.Services.AddMemoryCache();
         builder.Services.AddSingleton<ApiKeyValidator>();
+        // AuthenticationHandler logs every failed and every challenged request at Information, a line or two per wrong
+        // key; FailedAuthenticationThrottle logs them as counts per address instead.
+        builder.Logging.AddFilter(typeof(ApiKeyAuthenticationHandler).FullName, LogLevel.Warning);
         builder.Services.AddAuthentication()
             .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(Scheme, null);
         builder.Services.AddAuthorizationBuilder()
@@ -33,9 +35,14 @@ public static class ApiKeyAuthentication
 /// ingestion hot path does not query the database per request; that is also the longest a
 /// revoked key keeps working.
 /// </summary>
-public sealed class ApiKeyValidator(IServiceScopeFactory scopes, IMemoryCache cache, TimeProvider clock)
+public sealed class ApiKeyValidator(IServiceScopeFactory scopes, TimeProvider clock) : IDisposable
 {
+    /// <summary>Answers held at once. Wrong keys cost one entry each, so the cache has a size, and they go first when it is full.</summary>
+    public const int MaxCachedAnswers = 10_000;
+
     private static readonly TimeSpan LastUsedResolution = TimeSpan.FromMinutes(1);
+
+    private readonly MemoryCache _answers = new(new MemoryCacheOptions { SizeLimit = MaxCachedAnswers });
 
     public sealed record ValidKey(long Id, string Name);
 
@@ -48,8 +55,8 @@ public sealed class ApiKeyValidator(IServiceScopeFactory scopes, IMemoryCache ca
             return null;
         }
         // The cache is keyed by the hash, never the key itself, so no secret sits in memory longer than the request.
-        var cacheKey = "api-key:" + Convert.ToHexString(ApiKeySecret.HashOf(presented));
-        if (cache.TryGetValue(cacheKey, out CachedAnswer? cached))
+        var cacheKey = Convert.ToHexString(ApiKeySecret.HashOf(presented));
+        if (_answers.TryGetValue(cacheKey, out CachedAnswer? cached))
         {
             return cached!.Key;
         }
@@ -69,26 +76,49 @@ public sealed class ApiKeyValidator(IServiceScopeFactory scopes, IMemoryCache ca
                 await db.ApiKeys.Where(k => k.Id == row.Id).ExecuteUpdateAsync(s => s.SetProperty(k => k.LastUsedAt, now), ct);
             }
         }
-        cache.Set(cacheKey, new CachedAnswer(valid), ApiKeyStore.RevocationDelay);
+        // When the cache is full, the entry is not kept and a compaction makes room, wrong keys' answers first.
+        _answers.Set(cacheKey, new CachedAnswer(valid), new MemoryCacheEntryOptions
+        {
+            Size = 1,
+            AbsoluteExpirationRelativeToNow = ApiKeyStore.RevocationDelay,
+            Priority = valid is null ? CacheItemPriority.Low : CacheItemPriority.Normal,
+        });
         return valid;
     }
+
+    public void Dispose() => _answers.Dispose();
 }
 
+/// <summary>
+/// The <c>X-Api-Key</c> scheme. A client address that keeps presenting wrong keys is held back before its next key is
+/// looked up (<see cref="FailedAuthenticationThrottle"/>), a right key included, so that guessing past the limit tells
+/// nothing and costs nothing.
+/// </summary>
 public sealed class ApiKeyAuthenticationHandler(
     IOptionsMonitor<AuthenticationSchemeOptions> options,
     ILoggerFactory logger,
     UrlEncoder encoder,
-    ApiKeyValidator validator) : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
+    ApiKeyValidator validator,
+    FailedAuthenticationThrottle throttle) : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
 {
+    private const string RetryAfterParameter = "retry-after";
+
     protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
     {
         if (!Request.Headers.TryGetValue(ApiKeyAuthentication.HeaderName, out var values) || string.IsNullOrWhiteSpace(values))
         {
             return AuthenticateResult.NoResult();
         }
+        if (throttle.IsThrottled(Context, out var retryAfter))
+        {
+            var held = new AuthenticationProperties();
+            held.SetParameter(RetryAfterParameter, retryAfter);
+            return AuthenticateResult.Fail("Too many failed authentication attempts from this address.", held);
+        }
         var key = await validator.ValidateAsync(values.ToString().Trim(), Context.RequestAborted);
         if (key is null)
         {
+            throttle.RecordFailure(Context, AuthenticationAttempt.ApiKey);
             return AuthenticateResult.Fail("The API key is unknown or revoked.");
         }
         var identity = new ClaimsIdentity(
@@ -99,6 +129,11 @@ public sealed class ApiKeyAuthenticationHandler(
 
     protected override async Task HandleChallengeAsync(AuthenticationProperties properties)
     {
+        if ((await HandleAuthenticateOnceSafeAsync()).Properties?.GetParameter<TimeSpan?>(RetryAfterParameter) is { } retryAfter)
+        {
+            await FailedAuthenticationThrottle.WriteTooManyAttemptsAsync(Context, retryAfter);
+            return;
+        }
         Response.StatusCode = StatusCodes.Status401Unauthorized;
         Response.Headers.WWWAuthenticate = $"{ApiKeyAuthentication.Scheme} header=\"{ApiKeyAuthentication.HeaderName}\"";
         await Results.Problem(

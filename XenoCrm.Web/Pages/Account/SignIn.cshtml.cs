@@ -10,7 +10,7 @@ using XenoCrm.Web.Authentication;
 namespace XenoCrm.Web.Pages.Account;
 
 [AllowAnonymous]
-public sealed class SignInModel(IOptions<AuthOptions> options) : PageModel
+public sealed class SignInModel(IOptions<AuthOptions> options, FailedAuthenticationThrottle throttle) : PageModel
 {
     public AuthOptions Auth => options.Value;
 
@@ -41,12 +41,19 @@ public sealed class SignInModel(IOptions<AuthOptions> options) : PageModel
         {
             return NotFound();
         }
+        // Before anything is tried, so that an address held back learns nothing, not even whether an email is allowed.
+        if (throttle.IsThrottled(HttpContext, out var retryAfter))
+        {
+            await FailedAuthenticationThrottle.WriteTooManyAttemptsAsync(HttpContext, retryAfter);
+            return new EmptyResult();
+        }
         if (!ModelState.IsValid)
         {
             return Page();
         }
         if (!Auth.IsAllowed(Email.Trim()))
         {
+            throttle.RecordFailure(HttpContext, AuthenticationAttempt.SignIn);
             return RedirectToPage("/Account/Denied", new { reason = DeniedReason.NotAllowed });
         }
         await CrmSignIn.SignInAsync(HttpContext, CrmSignIn.Principal(Email, name: null, Auth, "development"));
