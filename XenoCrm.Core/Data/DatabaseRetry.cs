@@ -2,6 +2,7 @@ using System.Data.Common;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using MySqlConnector;
 using Polly;
 using Polly.Retry;
 
@@ -42,17 +43,14 @@ public static class DatabaseRetry
         new ResiliencePipelineBuilder().AddRetry(Options(scopes, logger, work, firstDelay)).Build();
 
     /// <summary>
-    /// True when the failure is the database's, not the work's: a transient error by the driver's own judgement
-    /// (or SQLite's busy and locked), a timeout, or any error while the database does not answer a ping.
+    /// True when the failure is the database's, not the work's: <see cref="IsTransient"/>, or any error while the
+    /// database does not answer a ping.
     /// </summary>
     public static async ValueTask<bool> IsDatabaseFailureAsync(Exception ex, IServiceScopeFactory scopes, CancellationToken ct)
     {
-        for (var e = ex; e is not null; e = e.InnerException)
+        if (IsTransient(ex))
         {
-            if (e is DbException { IsTransient: true } or TimeoutException or SqliteException { SqliteErrorCode: 5 or 6 })
-            {
-                return true;
-            }
+            return true;
         }
         try
         {
@@ -64,5 +62,32 @@ public static class DatabaseRetry
         {
             return true;
         }
+    }
+
+    /// <summary>
+    /// The one judgement of which database errors pass by themselves, for these retries and for Web's answer to a
+    /// request that failed (503 and retry, or 500): the server cannot be reached, is shutting down or has too many
+    /// connections, a deadlock, a lock or a command timed out (the driver's own <see cref="DbException.IsTransient"/>
+    /// included), SQLite's file is busy or locked. An error in the SQL or the schema (a missing table, a column, a
+    /// constraint) is not: it fails again however often it is tried.
+    /// </summary>
+    public static bool IsTransient(Exception ex)
+    {
+        for (var e = ex; e is not null; e = e.InnerException)
+        {
+            var transient = e switch
+            {
+                MySqlException mysql => mysql.IsTransient || mysql.ErrorCode is MySqlErrorCode.UnableToConnectToHost or MySqlErrorCode.ServerShutdown
+                    or MySqlErrorCode.ConnectionCountError or MySqlErrorCode.LockDeadlock or MySqlErrorCode.LockWaitTimeout or MySqlErrorCode.CommandTimeoutExpired,
+                SqliteException sqlite => sqlite.SqliteErrorCode is SQLitePCL.raw.SQLITE_BUSY or SQLitePCL.raw.SQLITE_LOCKED,
+                DbException db => db.IsTransient,
+                _ => e is TimeoutException,
+            };
+            if (transient)
+            {
+                return true;
+            }
+        }
+        return false;
     }
 }

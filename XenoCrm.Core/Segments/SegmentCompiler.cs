@@ -12,22 +12,52 @@ namespace XenoCrm.Core.Segments;
 /// <para>
 /// Every condition is two-valued (never SQL NULL), so NOT on a group means exactly "not this":
 /// a missing value fails every test but "not equals". Text tests ignore ASCII case on every
-/// provider: patterns are LIKE with escaped wildcards; equality is <c>=</c> (a list, <c>IN</c>) on MySQL, whose
+/// provider: patterns are LIKE with escaped wildcards; equality is <c>=</c> on MySQL, whose
 /// case-insensitive collation lets it use the column's index, and LIKE on SQLite, whose
-/// <c>=</c> would compare case. Dates are UTC days.
+/// <c>=</c> would compare case. A list (<c>in</c>) is one <c>IN</c> on both: on SQLite its left side is
+/// <c>COLLATE NOCASE</c>, which SQLite applies to the whole IN and which folds ASCII case as LIKE does.
+/// Dates are UTC days.
 /// </para>
 /// <para>Each group's parts are written in <see cref="EvaluationOrder"/>, cheapest to settle first.</para>
+/// <para>
+/// SQLite refuses an expression whose parse tree is more than 1,000 deep, and a chain <c>a AND b AND c …</c> is as
+/// deep as it is long. EF prints every AND (or OR) that meets another one flat, whatever the shape of the LINQ tree:
+/// the connectives inside each rule (<c>x IS NOT NULL AND x &gt;= @p AND x &lt;= @q</c>) and those of nested groups of
+/// the same kind all join one chain, up to four per rule. A tree of up to <see cref="PlainRulesOnSqlite"/> rules
+/// stays far below the limit as it is. A bigger one (an operator may allow up to
+/// <see cref="SegmentLimits.StoredMaxRules"/> rules) is written on SQLite as a count of the parts that hold:
+/// <c>CASE WHEN part THEN 1 ELSE 0 END + … = n</c> for AND, <c>… &gt; 0</c> for OR. Each CASE encloses its part, so
+/// nothing of it joins the chain of its group, and a group's chain is only as long as its parts are many: along any
+/// path from the root the chains add up to at most the rules plus the depth, about 510, plus a few levels for each
+/// group and rule. (Still open: past about 327 lists of 100 values, which only a raised <c>Segments:MaxRules</c>
+/// allows, the values outnumber SQLite's 32,766 parameters.)
+/// </para>
 /// </summary>
 public static class SegmentCompiler
 {
+    /// <summary>
+    /// The most rules a tree may have for SQLite to get it as plain AND and OR: four connectives a rule at most
+    /// makes a chain of at most about 400, well below SQLite's 1,000 (SegmentCompilerSqlTests runs the widest such
+    /// trees under a limit of 600).
+    /// </summary>
+    public const int PlainRulesOnSqlite = 100;
+
     public static Expression<Func<Customer, bool>> Compile(RuleGroup tree, DateTime nowUtc, CrmDatabaseProvider provider)
     {
         var customer = Expression.Parameter(typeof(Customer), "c");
-        var context = new CompileContext(customer, nowUtc, provider);
+        var counted = provider == CrmDatabaseProvider.Sqlite && RuleCount(tree) > PlainRulesOnSqlite;
+        var context = new CompileContext(customer, nowUtc, provider, counted);
         return Expression.Lambda<Func<Customer, bool>>(Node(tree, context), customer);
     }
 
-    private sealed record CompileContext(ParameterExpression Customer, DateTime Now, CrmDatabaseProvider Provider);
+    /// <param name="CountedGroups">Whether groups are written as a count of their parts that hold (see the class remarks).</param>
+    private sealed record CompileContext(ParameterExpression Customer, DateTime Now, CrmDatabaseProvider Provider, bool CountedGroups);
+
+    private static int RuleCount(RuleNode node) => node switch
+    {
+        RuleGroup group => group.Rules.Sum(RuleCount),
+        _ => 1,
+    };
 
     private static Expression Node(RuleNode node, CompileContext context) => node switch
     {
@@ -39,15 +69,48 @@ public static class SegmentCompiler
     private static Expression Group(RuleGroup group, CompileContext context)
     {
         var parts = EvaluationOrder.Arrange(group).Select(r => Node(r, context)).ToList();
-        var combined = parts.Count == 0
-            ? Expression.Constant(true)
-            : parts.Aggregate((left, right) => group.IsOr ? Expression.OrElse(left, right) : Expression.AndAlso(left, right));
+        if (context.CountedGroups && parts.Count > 1)
+        {
+            return CountOf(parts, group.IsOr, group.Not);
+        }
+        Func<Expression, Expression, Expression> join = group.IsOr ? Expression.OrElse : Expression.AndAlso;
+        var combined = parts.Count == 0 ? Expression.Constant(true) : Balanced(parts, join);
         return group.Not ? Expression.Not(combined) : combined;
+    }
+
+    /// <summary>
+    /// The parts as one sum of <c>CASE WHEN part THEN 1 ELSE 0 END</c>, compared with their number (AND) or with 0 (OR).
+    /// Every part is two-valued, so the count is exact.
+    /// </summary>
+    private static BinaryExpression CountOf(List<Expression> parts, bool isOr, bool not)
+    {
+        var holding = Balanced(parts.Select(p => (Expression)Expression.Condition(p, Expression.Constant(1), Expression.Constant(0))).ToList(), Expression.Add);
+        var all = Expression.Constant(parts.Count);
+        var none = Expression.Constant(0);
+        return (isOr, not) switch
+        {
+            (false, false) => Expression.Equal(holding, all),
+            (false, true) => Expression.NotEqual(holding, all),
+            (true, false) => Expression.NotEqual(holding, none),
+            (true, true) => Expression.Equal(holding, none),
+        };
+    }
+
+    /// <summary>
+    /// Combines the parts, in their order, as a balanced tree: its depth, and so the depth of the recursion in EF's
+    /// visitors, grows with the logarithm of the number of parts (EF prints it flat all the same).
+    /// </summary>
+    private static T Balanced<T>(IReadOnlyList<T> parts, Func<T, T, T> combine)
+    {
+        T Range(int start, int count) => count == 1
+            ? parts[start]
+            : combine(Range(start, count / 2), Range(start + count / 2, count - count / 2));
+        return Range(0, parts.Count);
     }
 
     private static Expression Rule(Rule rule, CompileContext context) => rule.Field.Type switch
     {
-        FieldType.Text when rule.Field.Name == "email_domain" => Apply(EmailDomain(rule), c => c.Email, context.Customer),
+        FieldType.Text when rule.Field.Name == "email_domain" => Apply(EmailDomain(rule, context.Provider), c => c.Email, context.Customer),
         FieldType.Text => Apply(Text(rule, context.Provider), TextField(rule.Field.Name), context.Customer),
         FieldType.Number when rule.Field.Name == "total_spend" => Apply(Number(rule), c => (decimal?)c.TotalSpend, context.Customer),
         FieldType.Number when rule.Field.Name == "order_count" => Apply(Count(rule), c => c.OrderCount, context.Customer),
@@ -81,10 +144,8 @@ public static class SegmentCompiler
                 return s => s == null || s == "";
             case (Operators.IsNotEmpty, _):
                 return s => s != null && s != "";
-            case (Operators.In, TextListValue list) when provider == CrmDatabaseProvider.MySql:
-                return OneOf(list.Texts);
             case (Operators.In, TextListValue list):
-                return list.Texts.Select(Equal).Aggregate((left, right) => Or(left, right));
+                return OneOf(list.Texts, provider == CrmDatabaseProvider.MySql ? s => s : s => EF.Functions.Collate(s, NoCase));
             case (_, TextValue { Text: var text }):
                 var escaped = LikePattern.Escape(text);
                 return rule.Operator switch
@@ -101,15 +162,19 @@ public static class SegmentCompiler
         }
     }
 
+    // SQLite's collation that folds the 26 ASCII letters, and nothing else, as its LIKE does.
+    private const string NoCase = "NOCASE";
+
     /// <summary>
-    /// <c>s IN (@p0, @p1, …)</c>: an array built of captured values, each of which EF sends as a parameter. One
-    /// IN costs MySQL a lookup in a sorted list per row where ORed equalities cost a comparison apiece.
+    /// <c>key(s) IN (@p0, @p1, …)</c>: an array built of captured values, each of which EF sends as a parameter. One
+    /// IN costs a lookup in a sorted list per row where ORed equalities cost a comparison apiece, and it is one
+    /// level of SQLite's parse tree however long the list.
     /// </summary>
-    private static Expression<Func<string?, bool>> OneOf(IEnumerable<string> texts)
+    private static Expression<Func<string?, bool>> OneOf(IEnumerable<string> texts, Expression<Func<string, string>> key)
     {
-        var s = Expression.Parameter(typeof(string), "s");
+        var s = key.Parameters[0];
         var values = Expression.NewArrayInit(typeof(string), texts.Select(Captured));
-        var contains = Expression.Call(typeof(Enumerable), nameof(Enumerable.Contains), [typeof(string)], values, s);
+        var contains = Expression.Call(typeof(Enumerable), nameof(Enumerable.Contains), [typeof(string)], values, key.Body);
         return Expression.Lambda<Func<string?, bool>>(
             Expression.AndAlso(Expression.NotEqual(s, Expression.Constant(null, typeof(string))), contains), s);
     }
@@ -120,8 +185,11 @@ public static class SegmentCompiler
         return value.Body;
     }
 
-    /// <summary>The part of the email after its one @, tested as a pattern on the whole email.</summary>
-    private static Expression<Func<string?, bool>> EmailDomain(Rule rule)
+    /// <summary>
+    /// The part of the email after its one @, tested as a pattern on the whole email; a list on SQLite is one
+    /// <c>IN</c> of that part, since a hundred ORed patterns there would be a hundred levels of its parse tree.
+    /// </summary>
+    private static Expression<Func<string?, bool>> EmailDomain(Rule rule, CrmDatabaseProvider provider)
     {
         switch (rule.Operator, rule.Value)
         {
@@ -129,9 +197,10 @@ public static class SegmentCompiler
                 return s => false;
             case (Operators.IsNotEmpty, _):
                 return s => true;
+            case (Operators.In, TextListValue list) when provider == CrmDatabaseProvider.Sqlite:
+                return OneOf(list.Texts, DomainOfEmail());
             case (Operators.In, TextListValue list):
-                return list.Texts.Select(t => Like("%@" + LikePattern.Escape(t)))
-                    .Aggregate((left, right) => Or(left, right));
+                return Balanced(list.Texts.Select(t => Like("%@" + LikePattern.Escape(t))).ToList(), Or);
             case (_, TextValue { Text: var text }):
                 var escaped = LikePattern.Escape(text);
                 return rule.Operator switch
@@ -146,6 +215,20 @@ public static class SegmentCompiler
             default:
                 throw Unexpected(rule);
         }
+    }
+
+    /// <summary>
+    /// <c>substr(s, instr(s, '@') + 1) COLLATE NOCASE</c>: the part after the first @. Built by hand because EF's SQLite
+    /// provider translates only <see cref="string.IndexOf(string)"/>, the culture-sensitive overload the analyzers refuse
+    /// in code; in SQL it is <c>instr</c>, which compares exactly.
+    /// </summary>
+    private static Expression<Func<string, string>> DomainOfEmail()
+    {
+        var s = Expression.Parameter(typeof(string), "s");
+        var at = Expression.Call(s, typeof(string).GetMethod(nameof(string.IndexOf), [typeof(string)])!, Expression.Constant("@"));
+        var domain = Expression.Call(s, typeof(string).GetMethod(nameof(string.Substring), [typeof(int)])!, Expression.Add(at, Expression.Constant(1)));
+        Expression<Func<string, string>> noCase = d => EF.Functions.Collate(d, NoCase);
+        return Expression.Lambda<Func<string, string>>(Rebind(noCase, domain), s);
     }
 
     // A missing value matches no pattern; "not" is taken on present values and adds the missing ones.

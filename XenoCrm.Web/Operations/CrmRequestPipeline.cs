@@ -5,11 +5,11 @@ namespace XenoCrm.Web.Operations;
 
 public static class CrmRequestPipeline
 {
-    /// <summary>Problem details for API clients, with database outages answered as 503 instead of 500.</summary>
+    /// <summary>Problem details for API clients: database outages answered as 503, other database errors as 500 with a correlation id.</summary>
     public static IHostApplicationBuilder AddCrmErrorHandling(this IHostApplicationBuilder builder)
     {
         builder.Services.AddProblemDetails();
-        builder.Services.AddExceptionHandler<DatabaseUnavailableHandler>();
+        builder.Services.AddExceptionHandler<DatabaseErrorHandler>();
         return builder;
     }
 
