@@ -40,8 +40,8 @@ public sealed class ManagementOptions : IValidatableObject
             if (!TryParseNetwork(entry, out _))
             {
                 yield return new ValidationResult(
-                    $"{Section}:{nameof(AllowedNetworks)}: '{entry}' is not a network such as 10.0.0.0/8, fd00::/8 or one address "
-                    + "(the bits past the prefix must be zero).", [nameof(AllowedNetworks)]);
+                    $"{Section}:{nameof(AllowedNetworks)}: '{entry}' is not a network such as 10.0.0.0/8, fd00::/8 or one address.",
+                    [nameof(AllowedNetworks)]);
             }
         }
     }

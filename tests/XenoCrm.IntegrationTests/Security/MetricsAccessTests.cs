@@ -94,6 +94,7 @@ public sealed class MetricsAccessTests(SharedServers servers, DevelopmentSignInF
     {
         await using var web = await InProcessWeb.StartAsync(servers, new Dictionary<string, string>
         {
+            ["Auth:DevelopmentSignIn"] = "true",
             ["Management:AllowedNetworks:0"] = "10.0.0.0/8",
             ["Management:AllowedNetworks:1"] = "2001:db8::5",
         });
@@ -112,13 +113,13 @@ public sealed class MetricsAccessTests(SharedServers servers, DevelopmentSignInF
     public async Task Start_StopsNamingTheSetting_WhenAnAllowedNetworkIsNotOne()
     {
         var environment = EmbeddedMode(managementPort: null);
-        environment["Management__AllowedNetworks__0"] = "10.0.0.1/8";
+        environment["Management__AllowedNetworks__0"] = "10.0.0.0/33";
 
         var (exitCode, stdOut, stdErr) = await AppProcess.RunToEndInAsync(_folder.Path, "XenoCrm.Web", environment, TimeSpan.FromSeconds(60),
             "--urls", $"http://127.0.0.1:{FreePort.Next()}");
 
         Assert.NotEqual(0, exitCode);
-        Assert.Contains("Management:AllowedNetworks: '10.0.0.1/8'", stdOut + stdErr, StringComparison.Ordinal);
+        Assert.Contains("Management:AllowedNetworks: '10.0.0.0/33'", stdOut + stdErr, StringComparison.Ordinal);
     }
 
     private static Dictionary<string, string?> EmbeddedMode(int? managementPort) => new()

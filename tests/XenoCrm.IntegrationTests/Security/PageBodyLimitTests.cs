@@ -2,7 +2,6 @@ using System.Net;
 using System.Text;
 using System.Text.Json;
 using XenoCrm.IntegrationTests.Infrastructure;
-using XenoCrm.Web;
 using XenoCrm.Web.Api;
 
 namespace XenoCrm.IntegrationTests.Security;
