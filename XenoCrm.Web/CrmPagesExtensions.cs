@@ -20,6 +20,7 @@ public static class CrmPagesExtensions
             // Error pages must render for whoever hit the error, signed in or not.
             pages.Conventions.AllowAnonymousToPage("/Error");
             pages.Conventions.AllowAnonymousToPage("/StatusCode");
+            pages.Conventions.AddPageBodyLimits();
         });
         builder.Services.Configure<RouteOptions>(routes => routes.LowercaseUrls = true);
         builder.AddValidatedOptions<DisplayOptions>(DisplayOptions.Section);

@@ -21,6 +21,8 @@ public abstract class CampaignEditorModel(CrmDbContext db, CampaignCommands comm
     public const int PreviewCustomers = 3;
     public const string SendNow = "now";
     public const string SendLater = "later";
+    /// <summary>The save and the preview post the whole form, whose largest field is the template, url-encoded or as multipart.</summary>
+    public const long MaxFormBytes = Campaign.TemplateMaxLength * PageBodyLimits.FormEncodedBytesPerChar + PageBodyLimits.DefaultMaxBytes;
     public const string ExampleTemplate = "Hi {{ customer.name | default: \"there\" }}, here's 10% off on your next order!";
 
     public sealed class EditorInput
@@ -68,6 +70,7 @@ public abstract class CampaignEditorModel(CrmDbContext db, CampaignCommands comm
 
     public static IReadOnlyList<string> Fields => TemplateCustomer.Fields;
 
+    [BodyLimit(MaxFormBytes)]
     public virtual async Task<IActionResult> OnPostAsync(string? action, CancellationToken ct)
     {
         var send = action == "send";
@@ -139,6 +142,7 @@ public abstract class CampaignEditorModel(CrmDbContext db, CampaignCommands comm
     }
 
     /// <summary>The template rendered for the first few customers of the segment, or what is wrong with either.</summary>
+    [BodyLimit(MaxFormBytes)]
     public async Task<IActionResult> OnPostPreviewAsync(CancellationToken ct)
     {
         var source = Input.Template ?? "";

@@ -3,6 +3,7 @@ using System.Text.Json;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 using XenoCrm.Core.Segments;
+using XenoCrm.Web.Api;
 using XenoCrm.Web.Authentication;
 
 namespace XenoCrm.Web.Pages.Segments;
@@ -73,6 +74,8 @@ public abstract class SegmentEditorModel(SegmentCommands commands, AudienceQuery
         });
     }
 
+    /// <summary>The preview takes the API's preview body, <c>{"rules": …}</c>, within the API's limit.</summary>
+    [BodyLimit(SegmentsApi.MaxBodyBytes)]
     public async Task<IActionResult> OnPostPreviewAsync([FromBody] JsonElement body, CancellationToken ct)
     {
         if (body.ValueKind != JsonValueKind.Object || !body.TryGetProperty("rules", out var rules))
@@ -91,6 +94,8 @@ public abstract class SegmentEditorModel(SegmentCommands commands, AudienceQuery
         return new JsonResult(new PreviewAnswer(preview.Count, format.Count(preview.Count), sample, [], SegmentDescription.Describe(tree, format)));
     }
 
+    /// <summary>Saves the form: the tree the API would take (its JSON within the API's limit), url-encoded in a hidden field.</summary>
+    [BodyLimit(SegmentsApi.MaxBodyBytes * 3 + PageBodyLimits.DefaultMaxBytes)]
     public async Task<IActionResult> OnPostAsync(CancellationToken ct)
     {
         Input.Name = Input.Name?.Trim() ?? "";

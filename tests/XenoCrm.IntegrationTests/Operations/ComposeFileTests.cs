@@ -8,6 +8,7 @@ using XenoCrm.Web;
 using XenoCrm.Core.BackgroundJobs;
 using YamlDotNet.RepresentationModel;
 using XenoCrm.ServiceDefaults.Messaging;
+using XenoCrm.ServiceDefaults.Telemetry;
 
 namespace XenoCrm.IntegrationTests.Operations;
 
@@ -88,6 +89,7 @@ public sealed partial class ComposeFileTests(ComposeFileTests.Compose compose) :
         Assert.Contains("Delivery__BaseUrl", KnownSettings("workers"));
         Assert.Contains("DeliverySimulation__Seed", KnownSettings("delivery"));
         Assert.DoesNotContain("Auth__DevelopmentSignIn", KnownSettings("workers"));
+        Assert.Contains("Management__Port", KnownSettings("delivery"));
     }
 
     [Fact]
@@ -185,6 +187,8 @@ public sealed partial class ComposeFileTests(ComposeFileTests.Compose compose) :
             "delivery" => [typeof(CrmDbContext).Assembly, typeof(DeliveryExtensions).Assembly],
             _ => throw new ArgumentOutOfRangeException(nameof(service), service, null),
         };
+        // Every process reads what ServiceDefaults gives it (the management port, say).
+        assemblies = [.. assemblies, typeof(ManagementOptions).Assembly];
         var known = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
         foreach (var type in assemblies.SelectMany(a => a.GetTypes()))
         {

@@ -4,7 +4,8 @@ using XenoCrm.IntegrationTests.Infrastructure;
 namespace XenoCrm.IntegrationTests.Security;
 
 /// <summary>
-/// Browser protections: content security policy, no sniffing, no framing, a session cookie scripts
+/// Browser protections: content security policy, no sniffing, no framing, no camera, microphone or other powerful
+/// feature, no handle on windows of other origins, a session cookie scripts
 /// cannot read, and a sign-in that sends nobody off-site.
 /// </summary>
 [Collection(SharedServersDefinition.Name)]
@@ -99,6 +100,14 @@ public sealed class BrowserProtectionTests(DevelopmentSignInFixture fixture) : I
         Assert.Contains("object-src 'none'", directives);
         Assert.Contains("frame-ancestors 'none'", directives);
         Assert.Equal("nosniff", Header(response, "X-Content-Type-Options"));
+        var permissions = Header(response, "Permissions-Policy");
+        Assert.True(permissions is not null, $"{request}: no Permissions-Policy");
+        var denied = permissions.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
+        foreach (var feature in (string[])["camera", "microphone", "geolocation", "payment", "usb"])
+        {
+            Assert.Contains($"{feature}=()", denied);
+        }
+        Assert.Equal("same-origin", Header(response, "Cross-Origin-Opener-Policy"));
         // Those that never send a page's full URL (its query string may hold a search) to another origin.
         Assert.Contains(Header(response, "Referrer-Policy"), (string[])["no-referrer", "same-origin", "strict-origin", "strict-origin-when-cross-origin"]);
     }
