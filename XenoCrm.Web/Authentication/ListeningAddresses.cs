@@ -1,4 +1,5 @@
 using System.Net;
+using XenoCrm.ServiceDefaults.Telemetry;
 
 namespace XenoCrm.Web.Authentication;
 
@@ -12,7 +13,9 @@ namespace XenoCrm.Web.Authentication;
 /// <c>Kestrel:Endpoints:*:Url</c>, else <c>urls</c> (<c>--urls</c>, <c>ASPNETCORE_URLS</c>), else
 /// <c>http_ports</c>/<c>https_ports</c> (<c>ASPNETCORE_HTTP_PORTS</c>, set to 8080 by the .NET container images) as
 /// <c>http://*:PORT</c>, else <c>http://localhost:5000</c>. The endpoints and the URLs are both taken, whichever Kestrel
-/// would prefer, so that a setting Kestrel overrides can only make the answer stricter.
+/// would prefer, so that a setting Kestrel overrides can only make the answer stricter. The management port
+/// (<c>Management:Port</c>) is left out: it listens on every interface for the scrape, but answers nothing beyond
+/// <c>/metrics</c> and the health probes, so no one reaches a sign-in through it.
 /// </remarks>
 public static class ListeningAddresses
 {
@@ -30,6 +33,8 @@ public static class ListeningAddresses
             .Select(endpoint => endpoint["Url"])
             .OfType<string>()
             .Where(url => !string.IsNullOrWhiteSpace(url)));
+        var managementPort = configuration.GetValue<int?>($"{ManagementOptions.Section}:{nameof(ManagementOptions.Port)}");
+        addresses.RemoveAll(address => managementPort is { } port && PortOf(address) == port);
         return addresses.Count == 0 ? [KestrelDefault] : addresses;
     }
 
@@ -57,6 +62,18 @@ public static class ListeningAddresses
         var host = parsed.Host.TrimStart('[').TrimEnd(']');
         return string.Equals(host, "localhost", StringComparison.OrdinalIgnoreCase)
             || IPAddress.TryParse(host, out var ip) && IPAddress.IsLoopback(ip);
+    }
+
+    private static int? PortOf(string address)
+    {
+        try
+        {
+            return BindingAddress.Parse(address).Port;
+        }
+        catch (FormatException)
+        {
+            return null;
+        }
     }
 
     private static string[] Split(string? list) =>
