@@ -53,19 +53,8 @@ public sealed class DatabaseErrorAnswerTests(SharedServers servers) : IDisposabl
     [Fact]
     public async Task Api_Answers500WithACorrelationIdLoggedOnce_ForAMissingColumn_OnSqliteInTheEmbeddedMode()
     {
-        Dictionary<string, string?> noConfiguration = new()
-        {
-            ["ConnectionStrings__Crm"] = null,
-            ["ConnectionStrings__RabbitMq"] = null,
-            ["ConnectionStrings__Redis"] = null,
-        };
-        var (exitCode, key, stdErr) = await AppProcess.RunToEndInAsync(_folder.Path, "XenoCrm.Web", noConfiguration, TimeSpan.FromSeconds(60), "api-keys", "create", "tests");
-        Assert.True(exitCode == 0, stdErr);
-        var port = FreePort.Next();
-        await using var web = AppProcess.StartIn(_folder.Path, "XenoCrm.Web", noConfiguration, "--urls", $"http://127.0.0.1:{port}");
-        await web.WaitForHttpOkAsync($"http://127.0.0.1:{port}/health/live", TimeSpan.FromSeconds(60));
-        using var api = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = TimeSpan.FromSeconds(30) };
-        api.DefaultRequestHeaders.Add("X-Api-Key", key.Trim());
+        await using var web = await EmbeddedWeb.StartAsync(_folder.Path);
+        using var api = web.ApiClient();
         using (var created = await api.PostAsJsonAsync("/api/v1/segments", PuneSegment))
         {
             Assert.Equal(HttpStatusCode.Created, created.StatusCode);
@@ -78,7 +67,7 @@ public sealed class DatabaseErrorAnswerTests(SharedServers servers) : IDisposabl
             await drop.ExecuteNonQueryAsync();
         }
 
-        await AssertServerErrorLoggedOnceAsync(api, web);
+        await AssertServerErrorLoggedOnceAsync(api, web.Process);
     }
 
     [Fact]

@@ -28,7 +28,7 @@ public sealed partial class DevelopmentSignInExposureTests : IDisposable
     public async Task EmbeddedWeb_ExitsNamingAuthDevelopmentSignIn_WhenItListensBeyondLoopback(string setting, string addresses)
     {
         var value = string.Format(CultureInfo.InvariantCulture, addresses, FreePort.Next(), FreePort.Next());
-        var environment = Embedded();
+        var environment = EmbeddedWeb.NoConfiguration();
         string[] args = [];
         if (setting == "--urls")
         {
@@ -51,7 +51,7 @@ public sealed partial class DevelopmentSignInExposureTests : IDisposable
     public async Task EmbeddedWeb_ExitsNamingTheAllowList_WhenDevelopmentSignInIsExplicitBeyondLoopbackWithoutOne()
     {
         // The built-in allow-list would make admin@example.com, which every reader of the README knows, an admin.
-        var environment = Embedded();
+        var environment = EmbeddedWeb.NoConfiguration();
         environment["Auth__DevelopmentSignIn"] = "true";
         await using var web = AppProcess.StartIn(_folder.Path, "XenoCrm.Web", environment, "--urls", $"http://0.0.0.0:{FreePort.Next()}");
 
@@ -71,7 +71,7 @@ public sealed partial class DevelopmentSignInExposureTests : IDisposable
     public async Task SignInPage_PrefillsNoAddressAndWarnsLoudly_OnlyWhenListeningBeyondLoopback(string host, bool exposed)
     {
         var port = FreePort.Next();
-        var environment = Embedded();
+        var environment = EmbeddedWeb.NoConfiguration();
         environment["Auth__DevelopmentSignIn"] = "true";
         environment["Auth__AllowedDomains__0"] = "example.com";
         environment["Auth__AdminEmails__0"] = "admin@example.com";
@@ -100,20 +100,6 @@ public sealed partial class DevelopmentSignInExposureTests : IDisposable
         }
     }
 
-    /// <summary>The embedded mode with nothing configured, and no listening address inherited from the test's environment.</summary>
-    private static Dictionary<string, string?> Embedded() => new()
-    {
-        ["ConnectionStrings__Crm"] = null,
-        ["ConnectionStrings__RabbitMq"] = null,
-        ["ConnectionStrings__Redis"] = null,
-        ["Delivery__BaseUrl"] = null,
-        ["ASPNETCORE_URLS"] = null,
-        ["ASPNETCORE_HTTP_PORTS"] = null,
-        ["ASPNETCORE_HTTPS_PORTS"] = null,
-        ["Auth__DevelopmentSignIn"] = null,
-        ["Auth__Google__ClientId"] = null,
-        ["Auth__Google__ClientSecret"] = null,
-    };
 
     [GeneratedRegex("""<input[^>]*name="Email"[^>]*>""")]
     private static partial Regex EmailInput();

@@ -11,34 +11,19 @@ namespace XenoCrm.IntegrationTests.Security;
 /// </summary>
 public sealed class EmbeddedWebFixture : IAsyncLifetime
 {
-    private static readonly Dictionary<string, string?> NoConfiguration = new()
-    {
-        ["ConnectionStrings__Crm"] = null,
-        ["ConnectionStrings__RabbitMq"] = null,
-        ["ConnectionStrings__Redis"] = null,
-        ["Delivery__BaseUrl"] = null,
-        ["ASPNETCORE_URLS"] = null,
-        ["ASPNETCORE_HTTP_PORTS"] = null,
-        ["Auth__DevelopmentSignIn"] = null,
-    };
-
     private readonly TempFolder _folder = new("xenocrm-embedded-web-");
 
-    public AppProcess Web { get; private set; } = null!;
+    private EmbeddedWeb? _web;
 
-    public string ApiKey { get; private set; } = "";
+    public AppProcess Web => _web!.Process;
 
-    public Uri BaseUri { get; private set; } = null!;
+    public string ApiKey => _web!.ApiKey;
+
+    public Uri BaseUri => _web!.BaseUri;
 
     public async Task InitializeAsync()
     {
-        var (exitCode, key, stdErr) = await AppProcess.RunToEndInAsync(_folder.Path, "XenoCrm.Web", NoConfiguration, TimeSpan.FromSeconds(60), "api-keys", "create", "fixture");
-        Assert.True(exitCode == 0, stdErr);
-        ApiKey = key.Trim();
-        var port = FreePort.Next();
-        BaseUri = new Uri($"http://127.0.0.1:{port}");
-        Web = AppProcess.StartIn(_folder.Path, "XenoCrm.Web", NoConfiguration, "--urls", BaseUri.ToString());
-        await Web.WaitForHttpOkAsync(new Uri(BaseUri, "/health/live").ToString(), TimeSpan.FromSeconds(60));
+        _web = await EmbeddedWeb.StartAsync(_folder.Path);
     }
 
     /// <summary>A client whose connections come from <paramref name="sourceAddress"/> (any 127.x.y.z reaches the server on Linux); redirects not followed.</summary>
@@ -71,9 +56,9 @@ public sealed class EmbeddedWebFixture : IAsyncLifetime
 
     public async Task DisposeAsync()
     {
-        if (Web is not null)
+        if (_web is not null)
         {
-            await Web.DisposeAsync();
+            await _web.DisposeAsync();
         }
         _folder.Dispose();
     }

@@ -63,26 +63,15 @@ public sealed class SegmentListsAtTheLimitTests(SharedServers servers) : IDispos
     [Fact]
     public async Task Segment_OfTenListsOfAHundred_SavesListsAndCounts_OnSqliteInTheEmbeddedMode()
     {
-        Dictionary<string, string?> noConfiguration = new()
-        {
-            ["ConnectionStrings__Crm"] = null,
-            ["ConnectionStrings__RabbitMq"] = null,
-            ["ConnectionStrings__Redis"] = null,
-        };
-        var (exitCode, key, stdErr) = await AppProcess.RunToEndInAsync(_folder.Path, "XenoCrm.Web", noConfiguration, TimeSpan.FromSeconds(60), "api-keys", "create", "tests");
-        Assert.True(exitCode == 0, stdErr);
-        var port = FreePort.Next();
-        await using var web = AppProcess.StartIn(_folder.Path, "XenoCrm.Web", noConfiguration, "--urls", $"http://127.0.0.1:{port}");
-        await web.WaitForHttpOkAsync($"http://127.0.0.1:{port}/health/live", TimeSpan.FromSeconds(60));
-        using var api = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = TimeSpan.FromSeconds(30) };
-        api.DefaultRequestHeaders.Add("X-Api-Key", key.Trim());
+        await using var web = await EmbeddedWeb.StartAsync(_folder.Path);
+        using var api = web.ApiClient();
         var customers = TestData.Customers(Customers);
         await TestData.PostInBatchesAsync(api, "/api/v1/customers", customers);
         await WaitForSqliteCountAsync(Path.Combine(_folder.Path, "xenocrm.db"), "SELECT COUNT(*) FROM customers WHERE email LIKE '%@shop.test'", Customers);
 
         // The embedded mode's development sign-in, with the demo admin it offers on loopback.
-        using var browser = await SignedInClientAsync(api.BaseAddress!, "admin@example.com");
-        await AssertSavedListedAndCountedAsync(api, browser, Expected(customers), web);
+        using var browser = await DevelopmentSignInClient.CreateAsync(web.BaseUri, "admin@example.com");
+        await AssertSavedListedAndCountedAsync(api, browser, Expected(customers), web.Process);
     }
 
     [Fact]
@@ -92,7 +81,7 @@ public sealed class SegmentListsAtTheLimitTests(SharedServers servers) : IDispos
         var customers = TestData.Customers(Customers);
         await stack.StoreCustomersAsync(customers);
 
-        using var browser = await SignedInClientAsync(stack.Api.BaseAddress!, InProcessWeb.AdminEmail);
+        using var browser = await DevelopmentSignInClient.CreateAsync(stack.Api.BaseAddress!, InProcessWeb.AdminEmail);
         await AssertSavedListedAndCountedAsync(stack.Api, browser, Expected(customers), stack.Web);
     }
 
@@ -143,17 +132,6 @@ public sealed class SegmentListsAtTheLimitTests(SharedServers servers) : IDispos
 
     private static string Tail(string text) => text.Length > 6000 ? text[^6000..] : text;
 
-    /// <summary>A client of the Web process with a development sign-in session, asking for pages; it follows no redirect.</summary>
-    private static async Task<HttpClient> SignedInClientAsync(Uri web, string email)
-    {
-        var client = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false, CookieContainer = new CookieContainer() }) { BaseAddress = web };
-        client.DefaultRequestHeaders.Accept.ParseAdd("text/html");
-        var form = await client.GetStringAsync("/account/signin");
-        using var signIn = await client.PostAsync("/account/signin",
-            new FormUrlEncodedContent([new("Email", email), new("__RequestVerificationToken", CrmBrowser.AntiforgeryToken(form))]));
-        Assert.True(signIn.StatusCode == HttpStatusCode.Redirect, $"Signing in as {email}: {(int)signIn.StatusCode} {await signIn.Content.ReadAsStringAsync()}");
-        return client;
-    }
 
     private static async Task WaitForSqliteCountAsync(string file, string sql, long expected)
     {
