@@ -15,8 +15,16 @@ public static class CrmPagesExtensions
     {
         builder.Services.AddRazorPages(pages =>
         {
-            pages.Conventions.AuthorizeFolder("/Settings", AuthPolicies.Admin);
+            // Roles, page by page: every signed-in person reads (the fallback policy); the editors are for marketers and
+            // admins; the machinery is for admins. Handlers that write or export are checked by HandlerAuthorizationFilter.
+            pages.Conventions.AuthorizeFolder("/Settings/ApiKeys", AuthPolicies.Admin);
             pages.Conventions.AuthorizeFolder("/SystemStatus", AuthPolicies.Admin);
+            pages.Conventions.AuthorizeFolder("/DeadLetters", AuthPolicies.Admin);
+            foreach (var editor in (string[])["/Segments/New", "/Segments/Edit", "/Segments/Duplicate", "/Campaigns/New", "/Campaigns/Edit"])
+            {
+                pages.Conventions.AuthorizePage(editor, AuthPolicies.Marketer);
+            }
+            pages.Conventions.ConfigureFilter(new HandlerAuthorizationFilter());
             // Error pages must render for whoever hit the error, signed in or not.
             pages.Conventions.AllowAnonymousToPage("/Error");
             pages.Conventions.AllowAnonymousToPage("/StatusCode");

@@ -6,6 +6,7 @@ using XenoCrm.Core.Customers;
 using XenoCrm.Core.Messaging;
 using XenoCrm.Core.Orders;
 using XenoCrm.Core.Segments;
+using XenoCrm.Core.Sessions;
 
 namespace XenoCrm.Core.Data;
 
@@ -28,6 +29,7 @@ public abstract class CrmDbContext(DbContextOptions options) : DbContext(options
     public DbSet<Segment> Segments => Set<Segment>();
     public DbSet<Campaign> Campaigns => Set<Campaign>();
     public DbSet<CommunicationLogEntry> CommunicationLog => Set<CommunicationLogEntry>();
+    public DbSet<Session> Sessions => Set<Session>();
 
     public abstract CrmDatabaseProvider Provider { get; }
 

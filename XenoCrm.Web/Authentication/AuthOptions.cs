@@ -1,3 +1,4 @@
+using XenoCrm.Core.Sessions;
 
 namespace XenoCrm.Web.Authentication;
 
@@ -7,6 +8,8 @@ namespace XenoCrm.Web.Authentication;
 /// { "Auth": {
 ///     "AllowedEmails": ["ops@partner.com"], "AllowedDomains": ["myshop.com"], "AdminEmails": ["lead@myshop.com"],
 ///     "Google": { "ClientId": "…apps.googleusercontent.com", "ClientSecret": "…" },
+///     "MarketerEmails": [], "ViewerEmails": ["intern@myshop.com"], "DefaultRole": "marketer",
+///     "SessionAbsoluteLifetime": "12:00:00", "SessionIdleTimeout": "08:00:00",
 ///     "DevelopmentSignIn": false } }
 /// </code>
 /// </summary>
@@ -21,6 +24,19 @@ public sealed class AuthOptions
     public List<string> AllowedEmails { get; set; } = [];
     public List<string> AllowedDomains { get; set; } = [];
     public List<string> AdminEmails { get; set; } = [];
+    public List<string> MarketerEmails { get; set; } = [];
+    public List<string> ViewerEmails { get; set; } = [];
+
+    /// <summary>The role of an allowed person on none of the role lists: marketer, so that deployments from before roles keep working.</summary>
+    public string DefaultRole { get; set; } = CrmRoles.Marketer;
+
+    /// <summary>How long a session lasts from sign-in, however active it is.</summary>
+    public TimeSpan SessionAbsoluteLifetime { get; set; } = TimeSpan.FromHours(12);
+
+    /// <summary>How long a session lasts without a request (sliding).</summary>
+    public TimeSpan SessionIdleTimeout { get; set; } = TimeSpan.FromHours(8);
+
+    public SessionLimits SessionLimits => new(SessionAbsoluteLifetime, SessionIdleTimeout);
     public GoogleCredentials Google { get; set; } = new();
 
     /// <summary>
@@ -50,6 +66,16 @@ public sealed class AuthOptions
     }
 
     public bool IsAdmin(string email) => AdminEmails.Contains(email, StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>
+    /// The role the configuration gives <paramref name="email"/> now, or null when it is no longer allowed in. Checked
+    /// at every request (against the email's domain: Google's <c>hd</c> claim was checked at sign-in, and what changes
+    /// later is the configuration, not the account).
+    /// </summary>
+    public CrmRole? CurrentRoleOf(string email) =>
+        IsAllowed(email) ? CrmRoles.Resolve(email, AdminEmails, MarketerEmails, ViewerEmails, DefaultCrmRole) : null;
+
+    private CrmRole DefaultCrmRole => CrmRoles.TryParse(DefaultRole, out var role) ? role : CrmRole.Marketer;
 
     public sealed class GoogleCredentials
     {

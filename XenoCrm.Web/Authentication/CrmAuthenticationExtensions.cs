@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Authentication.OAuth;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.Extensions.Options;
+using XenoCrm.Core.Sessions;
 using XenoCrm.ServiceDefaults.Messaging;
 
 namespace XenoCrm.Web.Authentication;
@@ -27,6 +28,8 @@ public static class CrmAuthenticationExtensions
         var options = ReadAuthOptions(builder.Configuration);
         builder.Services.AddSingleton(Options.Create(options));
         builder.Services.AddHostedService<DevelopmentSignInWarning>();
+        builder.Services.AddScoped<SessionStore>();
+        builder.Services.AddScoped<SessionCookieEvents>();
 
         var authentication = builder.Services.AddAuthentication(CookieAuthenticationDefaults.AuthenticationScheme)
             .AddCookie(cookie =>
@@ -38,8 +41,10 @@ public static class CrmAuthenticationExtensions
                 cookie.Cookie.HttpOnly = true;
                 cookie.Cookie.SameSite = SameSiteMode.Lax;
                 cookie.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
-                cookie.ExpireTimeSpan = TimeSpan.FromHours(8);
+                cookie.ExpireTimeSpan = options.SessionIdleTimeout;
                 cookie.SlidingExpiration = true;
+                // Each request's cookie is checked against its row in the sessions table (revoked, lifetimes, allow-list, role).
+                cookie.EventsType = typeof(SessionCookieEvents);
             });
         if (options.HasGoogle)
         {
@@ -64,7 +69,8 @@ public static class CrmAuthenticationExtensions
 
         builder.Services.AddAuthorizationBuilder()
             .SetFallbackPolicy(new AuthorizationPolicyBuilder(CookieAuthenticationDefaults.AuthenticationScheme).RequireAuthenticatedUser().Build())
-            .AddPolicy(AuthPolicies.Admin, p => p.AddAuthenticationSchemes(CookieAuthenticationDefaults.AuthenticationScheme).RequireRole(AuthPolicies.AdminRole));
+            .AddPolicy(AuthPolicies.Admin, p => p.AddAuthenticationSchemes(CookieAuthenticationDefaults.AuthenticationScheme).RequireRole(CrmRoles.Admin))
+            .AddPolicy(AuthPolicies.Marketer, p => p.AddAuthenticationSchemes(CookieAuthenticationDefaults.AuthenticationScheme).RequireRole(CrmRoles.Admin, CrmRoles.Marketer));
         return builder;
     }
 
@@ -92,7 +98,7 @@ public static class CrmAuthenticationExtensions
             throw new AuthenticationFailureException(DeniedReason.NotAllowed);
         }
         var name = user.TryGetProperty("name", out var n) ? n.GetString() : null;
-        context.Principal = CrmSignIn.Principal(email, name, options, "google");
+        context.Principal = CrmSignIn.Principal(email, name, "google");
         return Task.CompletedTask;
     }
 
@@ -119,6 +125,7 @@ public static class CrmAuthenticationExtensions
             ]);
         }
         options.DevelopmentSignIn = explicitDevelopmentSignIn ?? tryOut;
+        ValidateSessionsAndRoles(options);
 
         if (!options.HasGoogle && !options.DevelopmentSignIn)
         {
@@ -153,6 +160,27 @@ public static class CrmAuthenticationExtensions
             }
         }
         return options;
+    }
+
+    private static void ValidateSessionsAndRoles(AuthOptions options)
+    {
+        var errors = new List<string>();
+        if (!CrmRoles.TryParse(options.DefaultRole, out _))
+        {
+            errors.Add($"Auth:DefaultRole is '{options.DefaultRole}'; it must be {CrmRoles.Admin}, {CrmRoles.Marketer} or {CrmRoles.Viewer}.");
+        }
+        if (options.SessionAbsoluteLifetime <= TimeSpan.Zero)
+        {
+            errors.Add($"Auth:SessionAbsoluteLifetime must be a positive time span such as 12:00:00, not {options.SessionAbsoluteLifetime}.");
+        }
+        if (options.SessionIdleTimeout <= TimeSpan.Zero)
+        {
+            errors.Add($"Auth:SessionIdleTimeout must be a positive time span such as 08:00:00, not {options.SessionIdleTimeout}.");
+        }
+        if (errors.Count > 0)
+        {
+            throw new OptionsValidationException(AuthOptions.Section, typeof(AuthOptions), errors);
+        }
     }
 }
 

@@ -10,6 +10,7 @@ namespace XenoCrm.Web.Pages;
 /// </summary>
 [IgnoreAntiforgeryToken]
 [ResponseCache(Duration = 0, Location = ResponseCacheLocation.None, NoStore = true)]
+[XenoCrm.Web.Authentication.AnyRoleMayPost]
 public sealed class ErrorModel : PageModel
 {
     /// <summary>The id that the request's log entries carry, so an operator can find them.</summary>

@@ -9,6 +9,7 @@ namespace XenoCrm.Web.Pages;
 /// status-code middleware re-executes the request here, keeping its status and method.
 /// </summary>
 [IgnoreAntiforgeryToken]
+[XenoCrm.Web.Authentication.AnyRoleMayPost]
 public sealed class StatusCodeModel : PageModel
 {
     public int Code { get; private set; }

@@ -219,18 +219,19 @@ public sealed class CrmPagesTests(EmbeddedCrm crm, ITestOutputHelper output) : I
             await browser.SignInAsync(EmbeddedCrm.NonAdminEmail);
             await Expect(browser.NavLink("Customers")).ToBeVisibleAsync();
             await Expect(browser.NavLink("Orders")).ToBeVisibleAsync();
-            await Expect(browser.NavLink("Dead letters")).ToBeVisibleAsync();
+            await Expect(browser.NavLink("Dead letters")).ToHaveCountAsync(0);
             await Expect(browser.NavLink("Settings")).ToHaveCountAsync(0);
+            await Expect(page.Locator("#signed-in-role")).ToHaveTextAsync("marketer");
             await Expect(browser.NavLink("Jobs")).ToHaveCountAsync(0);
             await browser.ScreenshotAsync("customers");
 
-            foreach (var (path, step) in new[] { ("/settings/apikeys", "settings-refused"), ("/hangfire", "jobs-refused") })
+            foreach (var (path, step) in new[] { ("/settings/apikeys", "settings-refused"), ("/hangfire", "jobs-refused"), ("/deadletters", "dead-letters-refused") })
             {
                 var response = await page.GotoAsync(path);
                 Assert.NotNull(response);
                 Assert.Equal((int)HttpStatusCode.Forbidden, response.Status);
                 await Expect(page).ToHaveURLAsync(new Regex($"^{Regex.Escape(crm.BaseUrl)}/account/denied"));
-                await Expect(page.Locator("#denied-message")).ToContainTextAsync("for administrators");
+                await Expect(page.Locator("#denied-message")).ToContainTextAsync("not for your role (marketer)");
                 await Expect(page.Locator("#create-api-key")).ToHaveCountAsync(0);
                 await Expect(page).Not.ToHaveTitleAsync(new Regex("XenoCrm jobs"));
                 await browser.ScreenshotAsync(step);

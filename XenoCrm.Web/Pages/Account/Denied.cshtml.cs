@@ -18,7 +18,7 @@ public sealed class DeniedModel : PageModel
             DeniedReason.Unverified => "Google has not verified this account's email address, so it cannot be used to sign in.",
             DeniedReason.Failed => "The sign-in did not complete. Please try again.",
             _ => User.Identity?.IsAuthenticated == true
-                ? "Your account does not have access to this page; it is for administrators."
+                ? $"This is not for your role ({User.Role() ?? "none"}): some pages and actions are for marketers or administrators only. Ask an administrator if you need it."
                 : "You are not allowed here.",
         };
     }

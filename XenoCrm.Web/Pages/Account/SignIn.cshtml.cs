@@ -10,6 +10,7 @@ using XenoCrm.Web.Authentication;
 namespace XenoCrm.Web.Pages.Account;
 
 [AllowAnonymous]
+[AnyRoleMayPost]
 public sealed class SignInModel(IOptions<AuthOptions> options, FailedAuthenticationThrottle throttle) : PageModel
 {
     public AuthOptions Auth => options.Value;
@@ -56,7 +57,7 @@ public sealed class SignInModel(IOptions<AuthOptions> options, FailedAuthenticat
             throttle.RecordFailure(HttpContext, AuthenticationAttempt.SignIn);
             return RedirectToPage("/Account/Denied", new { reason = DeniedReason.NotAllowed });
         }
-        await CrmSignIn.SignInAsync(HttpContext, CrmSignIn.Principal(Email, name: null, Auth, "development"));
+        await CrmSignIn.SignInAsync(HttpContext, CrmSignIn.Principal(Email, name: null, "development"));
         return LocalRedirect(SafeReturnUrl());
     }
 

@@ -1,10 +1,10 @@
-using Microsoft.AspNetCore.Authentication;
-using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
+using XenoCrm.Web.Authentication;
 
 namespace XenoCrm.Web.Pages.Account;
 
+[AnyRoleMayPost]
 public sealed class SignOutModel : PageModel
 {
     public void OnGet()
@@ -13,7 +13,7 @@ public sealed class SignOutModel : PageModel
 
     public async Task<IActionResult> OnPostAsync()
     {
-        await HttpContext.SignOutAsync(CookieAuthenticationDefaults.AuthenticationScheme);
+        await CrmSignIn.SignOutAsync(HttpContext);
         return Redirect("/account/signin");
     }
 }

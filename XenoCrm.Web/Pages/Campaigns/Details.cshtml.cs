@@ -4,6 +4,7 @@ using Microsoft.EntityFrameworkCore;
 using XenoCrm.Core.Campaigns;
 using XenoCrm.Core.Data;
 using XenoCrm.Core.Segments;
+using XenoCrm.Web.Authentication;
 using XenoCrm.Web.Pages.Segments;
 
 namespace XenoCrm.Web.Pages.Campaigns;
@@ -31,7 +32,7 @@ public sealed class DetailsModel(CrmDbContext db, CampaignCommands commands, Dis
 
     /// <summary>Whether the page offers <paramref name="command"/>'s button: the lifecycle allows it (and a retry has failures to resend).</summary>
     public bool Offers(CampaignCommand command) =>
-        CampaignLifecycle.Allows(Campaign.Status, command) && (command != CampaignCommand.RetryFailed || Campaign.Failed > 0);
+        User.CanWrite() && CampaignLifecycle.Allows(Campaign.Status, command) && (command != CampaignCommand.RetryFailed || Campaign.Failed > 0);
 
     public async Task<IActionResult> OnGetAsync(long id, string? status, string? search, int pageIndex = 1, int size = 25, CancellationToken ct = default)
     {
@@ -54,6 +55,7 @@ public sealed class DetailsModel(CrmDbContext db, CampaignCommands commands, Dis
         new JsonResult(await CampaignStatistics.TimelineAsync(db, id, ct));
 
     /// <summary>The message log as CSV, filtered like the page, streamed as it is read: the whole log is never in memory.</summary>
+    [RequiresPolicy(AuthPolicies.Marketer)]
     public async Task<IActionResult> OnGetExportAsync(long id, string? status, string? search, CancellationToken ct)
     {
         if (!await db.Campaigns.AnyAsync(c => c.Id == id, ct))
