@@ -9,8 +9,20 @@ namespace XenoCrm.IntegrationTests.Security;
 /// Now a viewer reads, a marketer writes, sends and exports, and dead letters and API keys are for admins.
 /// </summary>
 [Collection(SharedServersDefinition.Name)]
-public sealed class RoleAccessTests(RolesFixture fixture) : IClassFixture<RolesFixture>
+public sealed class RoleAccessTests(SharedServers servers, RolesFixture fixture) : IClassFixture<RolesFixture>
 {
+    [Fact]
+    public async Task UnknownDefaultRole_StopsTheStart_NamingTheSetting()
+    {
+        var error = await Assert.ThrowsAnyAsync<Exception>(() => InProcessWeb.StartAsync(servers, new Dictionary<string, string>
+        {
+            ["Auth:DevelopmentSignIn"] = "true",
+            ["Auth:DefaultRole"] = "owner",
+        }));
+
+        Assert.Contains("Auth:DefaultRole is 'owner'", error.ToString(), StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task Viewer_ReadsTheLists_AndSeesItsRole_ButNoButtonItCannotUse()
     {
