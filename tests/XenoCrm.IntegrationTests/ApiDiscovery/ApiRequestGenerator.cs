@@ -170,7 +170,7 @@ internal sealed class ApiRequestGenerator(ApiSchemas schemas, Random random, str
         };
         var pick = random.Next(weights.Sum(w => w.Weight));
         var kind = weights.First(w => (pick -= w.Weight) < 0).Kind;
-        return kind switch
+        var request = kind switch
         {
             FuzzKind.Valid => Valid(operation),
             FuzzKind.InvalidBody => InvalidBody(operation),
@@ -179,6 +179,17 @@ internal sealed class ApiRequestGenerator(ApiSchemas schemas, Random random, str
             FuzzKind.Headers => WrongHeaders(operation),
             _ => WrongMethod(operation, methodsOfPath),
         };
+        // Now and then a broken request asks for another representation too: its 4xx must still be a problem document.
+        if (kind is not (FuzzKind.Valid or FuzzKind.Headers) && random.Next(6) == 0)
+        {
+            var accept = Accepts[random.Next(Accepts.Length)];
+            request = request with
+            {
+                Variation = $"{request.Variation}, Accept: {accept}",
+                Headers = [.. request.Headers.Where(h => h.Key != "Accept"), new("Accept", accept)],
+            };
+        }
+        return request;
     }
 
     /// <summary>A request the schemas allow, naming ids that exist where the app has answered with some.</summary>
