@@ -7,7 +7,7 @@ using XenoCrm.Web.ApiKeys;
 namespace XenoCrm.IntegrationTests.ApiDiscovery;
 
 /// <summary>XenoCrm.Web in the test process, with the development sign-in, and the OpenAPI document it serves to an API key.</summary>
-public sealed class ApiDocumentFixture(SharedServers servers) : IAsyncLifetime
+public class ApiDocumentFixture(SharedServers servers) : IAsyncLifetime
 {
     public const string DocumentPath = "/openapi/v1.json";
 
@@ -18,9 +18,12 @@ public sealed class ApiDocumentFixture(SharedServers servers) : IAsyncLifetime
     /// <summary>The document's root, as a client that holds an API key reads it.</summary>
     public JsonElement Document { get; private set; }
 
+    /// <summary>The app's configuration; a fixture that needs more (higher limits, say) adds to it.</summary>
+    protected virtual IReadOnlyDictionary<string, string> Settings => new Dictionary<string, string> { ["Auth:DevelopmentSignIn"] = "true" };
+
     public async Task InitializeAsync()
     {
-        Web = await InProcessWeb.StartAsync(servers, new Dictionary<string, string> { ["Auth:DevelopmentSignIn"] = "true" });
+        Web = await InProcessWeb.StartAsync(servers, Settings);
         await using (var scope = Web.Services.CreateAsyncScope())
         {
             (_, ApiKey) = await ActivatorUtilities.CreateInstance<ApiKeyStore>(scope.ServiceProvider).CreateAsync("api-discovery", "tests", default);

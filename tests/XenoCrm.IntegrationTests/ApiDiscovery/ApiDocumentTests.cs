@@ -117,6 +117,38 @@ public sealed class ApiDocumentTests(ApiDocumentFixture fixture) : IClassFixture
         Assert.Contains($"data-document-url=\"{ApiDocumentFixture.DocumentPath}\"", html, StringComparison.Ordinal);
     }
 
+    /// <summary>
+    /// Found by the API fuzzer (ApiFuzzTests): a method a path does not take (HEAD, OPTIONS, TRACE) answered an API client,
+    /// API key and all, with a redirect to the sign-in page; PATCH and the like with "no endpoint". Now a 405 problem
+    /// document with Allow, and a 404 only where nothing is.
+    /// </summary>
+    [Theory]
+    [InlineData("OPTIONS", "/api/v1/customers", 405, "GET, POST")]
+    [InlineData("HEAD", "/api/v1/segments", 405, "GET, POST")]
+    [InlineData("TRACE", "/api/v1/campaigns/1/send", 405, "POST")]
+    [InlineData("PATCH", "/api/v1/segments/12", 405, "GET, PUT, DELETE")]
+    [InlineData("GET", "/api/v1/segments/preview", 405, "POST")]
+    [InlineData("GET", "/api/v1/segments/abc", 404, null)]
+    [InlineData("OPTIONS", "/api/v1/nothing/here", 404, null)]
+    public async Task MethodOrPathWithoutAnEndpoint_AnswersAProblemDocument_NotTheSignInRedirect(string method, string path, int status, string? allow)
+    {
+        using var browser = fixture.Web.NewBrowser();
+        using var request = new HttpRequestMessage(new HttpMethod(method), path);
+        request.Headers.Add("X-Api-Key", fixture.ApiKey);
+        request.Headers.Accept.ParseAdd("application/json");
+
+        using var response = await browser.SendAsync(request);
+
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.True((int)response.StatusCode == status, $"{method} {path}: {(int)response.StatusCode} {response.Headers.Location} {body}");
+        Assert.Equal(allow, response.Content.Headers.Allow.Count == 0 ? null : string.Join(", ", response.Content.Headers.Allow));
+        if (method != "HEAD")
+        {
+            Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+            Assert.Equal(status, JsonDocument.Parse(body).RootElement.GetProperty("status").GetInt32());
+        }
+    }
+
     /// <summary>(method, path template) of every <c>/api/v1</c> endpoint the app maps, parameters without constraints, as OpenAPI writes them.</summary>
     internal static HashSet<(string Method, string Path)> MappedApiOperations(IServiceProvider services) =>
         services.GetRequiredService<EndpointDataSource>().Endpoints.OfType<RouteEndpoint>()
