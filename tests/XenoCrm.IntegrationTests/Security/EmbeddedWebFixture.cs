@@ -8,10 +8,14 @@ namespace XenoCrm.IntegrationTests.Security;
 /// <summary>
 /// XenoCrm.Web as a newcomer runs it (embedded mode, nothing configured, on 127.0.0.1) with one API key, and clients
 /// that connect from other loopback addresses (127.0.0.2, 127.0.0.3, …), so that each test is a client address of its own.
+/// One of them, <see cref="TrustedProxy"/>, is configured as a reverse proxy whose forwarded headers are believed.
 /// </summary>
 public sealed class EmbeddedWebFixture : IAsyncLifetime
 {
-    private static readonly Dictionary<string, string?> NoConfiguration = new()
+    /// <summary>The address of the reverse proxy the server trusts (<c>ForwardedHeaders:KnownProxies</c>); no other client is one.</summary>
+    public const string TrustedProxy = "127.0.0.10";
+
+    private static readonly Dictionary<string, string?> Settings = new()
     {
         ["ConnectionStrings__Crm"] = null,
         ["ConnectionStrings__RabbitMq"] = null,
@@ -20,6 +24,8 @@ public sealed class EmbeddedWebFixture : IAsyncLifetime
         ["ASPNETCORE_URLS"] = null,
         ["ASPNETCORE_HTTP_PORTS"] = null,
         ["Auth__DevelopmentSignIn"] = null,
+        ["DataProtection__CertificatePath"] = null,
+        ["ForwardedHeaders__KnownProxies__0"] = TrustedProxy,
     };
 
     private readonly TempFolder _folder = new("xenocrm-embedded-web-");
@@ -32,12 +38,12 @@ public sealed class EmbeddedWebFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        var (exitCode, key, stdErr) = await AppProcess.RunToEndInAsync(_folder.Path, "XenoCrm.Web", NoConfiguration, TimeSpan.FromSeconds(60), "api-keys", "create", "fixture");
+        var (exitCode, key, stdErr) = await AppProcess.RunToEndInAsync(_folder.Path, "XenoCrm.Web", Settings, TimeSpan.FromSeconds(60), "api-keys", "create", "fixture");
         Assert.True(exitCode == 0, stdErr);
         ApiKey = key.Trim();
         var port = FreePort.Next();
         BaseUri = new Uri($"http://127.0.0.1:{port}");
-        Web = AppProcess.StartIn(_folder.Path, "XenoCrm.Web", NoConfiguration, "--urls", BaseUri.ToString());
+        Web = AppProcess.StartIn(_folder.Path, "XenoCrm.Web", Settings, "--urls", BaseUri.ToString());
         await Web.WaitForHttpOkAsync(new Uri(BaseUri, "/health/live").ToString(), TimeSpan.FromSeconds(60));
     }
 
