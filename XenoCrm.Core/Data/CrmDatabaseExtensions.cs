@@ -27,7 +27,12 @@ public static class CrmDatabaseExtensions
         var connectionString = builder.Configuration.GetConnectionString(ConnectionName);
         if (builder.Configuration.UsesSqlite())
         {
-            builder.Services.AddDbContextPool<CrmDbContext, SqliteCrmDbContext>(o => UseSqlite(o, $"Data Source={SqliteFile}"));
+            builder.Services.AddDbContextPool<CrmDbContext, SqliteCrmDbContext>((services, o) =>
+            {
+                // Built once, before the pool's first context opens the file: SQLite would otherwise create it 0644.
+                PrepareSqliteFiles(services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(CrmDatabaseExtensions)));
+                UseSqlite(o, $"Data Source={SqliteFile}");
+            });
         }
         else
         {
@@ -39,6 +44,20 @@ public static class CrmDatabaseExtensions
         builder.Services.AddScoped<SegmentCommands>();
         builder.Services.AddReadinessCheck<DatabaseHealthCheck>("database");
         return builder;
+    }
+
+    /// <summary>
+    /// The database holds the customers, their messages and the data-protection keys: readable by the process's user
+    /// only (0600). SQLite gives the journal, WAL and shared-memory files it creates the database file's mode, so
+    /// creating the database file 0600 covers them; those an earlier release left more open are narrowed too.
+    /// </summary>
+    private static void PrepareSqliteFiles(ILogger logger)
+    {
+        OwnerOnlyFiles.Prepare(SqliteFile, logger);
+        foreach (var suffix in (string[])["-wal", "-shm", "-journal"])
+        {
+            OwnerOnlyFiles.Tighten(SqliteFile + suffix, logger);
+        }
     }
 
     // No EnableRetryOnFailure (it was EnableRetryOnFailure(0), a retrying strategy that never retried). EF's retrying

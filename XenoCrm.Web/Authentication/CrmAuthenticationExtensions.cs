@@ -44,7 +44,11 @@ public static class CrmAuthenticationExtensions
                 cookie.ExpireTimeSpan = options.SessionIdleTimeout;
                 cookie.SlidingExpiration = true;
                 // Each request's cookie is checked against its row in the sessions table (revoked, lifetimes, allow-list, role).
-                cookie.EventsType = typeof(SessionCookieEvents);
+                // Delegates rather than EventsType: an events type replaces Events wholesale, and the redirects
+                // (TransportSecurityExtensions) and the audit trail (AuditLogExtensions) wrap these delegates.
+                cookie.Events.OnSigningIn = context => SessionEventsOf(context.HttpContext).SigningIn(context);
+                cookie.Events.OnValidatePrincipal = context => SessionEventsOf(context.HttpContext).ValidatePrincipal(context);
+                cookie.Events.OnSigningOut = context => SessionEventsOf(context.HttpContext).SigningOut(context);
             });
         if (options.HasGoogle)
         {
@@ -73,6 +77,8 @@ public static class CrmAuthenticationExtensions
             .AddPolicy(AuthPolicies.Marketer, p => p.AddAuthenticationSchemes(CookieAuthenticationDefaults.AuthenticationScheme).RequireRole(CrmRoles.Admin, CrmRoles.Marketer));
         return builder;
     }
+
+    private static SessionCookieEvents SessionEventsOf(HttpContext http) => http.RequestServices.GetRequiredService<SessionCookieEvents>();
 
     /// <summary>
     /// Trusts only what Google's user-info endpoint said over the back channel: <c>email_verified</c>

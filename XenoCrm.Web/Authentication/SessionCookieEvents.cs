@@ -9,8 +9,9 @@ namespace XenoCrm.Web.Authentication;
 /// <summary>
 /// Ties the session cookie to a row of the <c>sessions</c> table (<see cref="SessionStore"/>).
 /// <para>
-/// Why these events rather than an <see cref="ITicketStore"/>: the cookie handler's ticket store is asked for the ticket
-/// only by key and renews it on its own schedule, so the checks every request needs (revoked, absolute lifetime, idle,
+/// The cookie handler's <c>OnSigningIn</c>, <c>OnValidatePrincipal</c> and <c>OnSigningOut</c> (set in
+/// <see cref="CrmAuthenticationExtensions"/>). Why these events rather than an <see cref="ITicketStore"/>: the cookie
+/// handler's ticket store is asked for the ticket only by key and renews it on its own schedule, so the checks every request needs (revoked, absolute lifetime, idle,
 /// still on the allow-list, the role as the configuration says now) would sit beside it anyway. Here the cookie stays
 /// the data-protected ticket it was, the ticket names the session by its random token, and
 /// <see cref="ValidatePrincipal"/> rebuilds who the person is from the row and the current configuration on every
@@ -21,10 +22,10 @@ namespace XenoCrm.Web.Authentication;
 /// takes effect on the very next request on every instance.
 /// </para>
 /// </summary>
-public sealed class SessionCookieEvents(IOptions<AuthOptions> options, SessionStore sessions) : CookieAuthenticationEvents
+public sealed class SessionCookieEvents(IOptions<AuthOptions> options, SessionStore sessions)
 {
     /// <summary>Every sign-in into the cookie (Google or the development sign-in) starts a session and puts its token in the cookie.</summary>
-    public override async Task SigningIn(CookieSigningInContext context)
+    public async Task SigningIn(CookieSigningInContext context)
     {
         var signingIn = context.Principal ?? throw new InvalidOperationException("Signing in without a principal.");
         var email = signingIn.FindFirstValue(ClaimTypes.Email) ?? throw new InvalidOperationException("Signing in without an email.");
@@ -39,7 +40,7 @@ public sealed class SessionCookieEvents(IOptions<AuthOptions> options, SessionSt
         context.Principal = PrincipalOf(row, token, signingIn.FindFirstValue(ClaimTypes.AuthenticationMethod));
     }
 
-    public override async Task ValidatePrincipal(CookieValidatePrincipalContext context)
+    public async Task ValidatePrincipal(CookieValidatePrincipalContext context)
     {
         var token = context.Principal?.FindFirstValue(CrmSignIn.SessionTokenClaim);
         var check = token is null
@@ -56,7 +57,7 @@ public sealed class SessionCookieEvents(IOptions<AuthOptions> options, SessionSt
     }
 
     /// <summary>Every sign-out revokes the session's row, so a copy of the cookie taken before it opens nothing after it.</summary>
-    public override async Task SigningOut(CookieSigningOutContext context)
+    public async Task SigningOut(CookieSigningOutContext context)
     {
         if (context.HttpContext.User.FindFirstValue(CrmSignIn.SessionTokenClaim) is { } token)
         {

@@ -14,15 +14,18 @@ public static class CrmRequestPipeline
     }
 
     /// <summary>
-    /// The middleware every request passes, in the order that matters: errors first (so that they see every later
-    /// failure), browser error pages before routing (so that a re-executed request routes again, to the error page),
+    /// The middleware every request passes, in the order that matters: the trusted proxy's client address and scheme
+    /// first (so that everything after sees them), errors next (so that they see every later failure), HSTS on HTTPS
+    /// responses, browser error pages before routing (so that a re-executed request routes again, to the error page),
     /// then routing, authentication, authorization, and rate limits, which partition by the authenticated client.
     /// </summary>
     public static WebApplication UseCrmRequestPipeline(this WebApplication app)
     {
+        app.UseTransportSecurity();
         app.UseExceptionHandler();
         if (!app.Environment.IsDevelopment())
         {
+            // Only on HTTPS responses, and not to localhost: the middleware skips both.
             app.UseHsts();
         }
         app.UseSecurityHeaders();

@@ -97,6 +97,9 @@ internal sealed class Deployment : IAsyncDisposable
             // The bench drives one API key far past a shop's normal rate on purpose.
             ["RateLimit__PermitsPerSecond"] = "1000000",
             ["RateLimit__Burst"] = "1000000",
+            // The distributed mode encrypts its data-protection keys with a certificate it is given.
+            ["DataProtection__CertificatePath"] = KeyCertificates.SharedPath,
+            ["DataProtection__CertificatePassword"] = KeyCertificates.Password,
         };
         var deployment = new Deployment(environment["ConnectionStrings__Crm"]!, environment, workerSettings, log);
         try

@@ -57,6 +57,9 @@ public sealed class SegmentBenchmark
             ["Auth__AllowedDomains__0"] = "bench.test",
             ["RateLimit__PermitsPerSecond"] = "1000000",
             ["RateLimit__Burst"] = "1000000",
+            // The distributed mode encrypts its data-protection keys with a certificate it is given.
+            ["DataProtection__CertificatePath"] = KeyCertificates.SharedPath,
+            ["DataProtection__CertificatePassword"] = KeyCertificates.Password,
         };
 
         var seeded = await run.SeedAsync(environment);

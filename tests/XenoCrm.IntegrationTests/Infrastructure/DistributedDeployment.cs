@@ -33,6 +33,8 @@ public sealed class DistributedDeployment : IAsyncDisposable
             ["Auth__AllowedDomains__0"] = "shop.test",
             ["Auth__AdminEmails__0"] = "admin@shop.test",
             ["Hangfire__Prefix"] = $"xenocrm-test:{Guid.NewGuid():N}:",
+            ["DataProtection__CertificatePath"] = KeyCertificates.SharedPath,
+            ["DataProtection__CertificatePassword"] = KeyCertificates.Password,
         };
         _workerEnvironment = new(_environment);
         foreach (var (key, value) in workerSettings ?? new Dictionary<string, string?>())

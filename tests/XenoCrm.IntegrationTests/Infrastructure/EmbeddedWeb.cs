@@ -37,6 +37,8 @@ public sealed class EmbeddedWeb : IAsyncDisposable
         ["Auth__DevelopmentSignIn"] = null,
         ["Auth__Google__ClientId"] = null,
         ["Auth__Google__ClientSecret"] = null,
+        ["DataProtection__CertificatePath"] = null,
+        ["DataProtection__CertificatePassword"] = null,
     };
 
     /// <summary>Creates an API key in <paramref name="folder"/>'s database, then starts the server there and waits until it is live.</summary>

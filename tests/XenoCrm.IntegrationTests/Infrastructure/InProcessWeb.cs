@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
+using XenoCrm.TestServers;
 using XenoCrm.Web.Authentication;
 
 namespace XenoCrm.IntegrationTests.Infrastructure;
@@ -40,6 +41,8 @@ public sealed class InProcessWeb : IAsyncDisposable
             ["ConnectionStrings:Redis"] = servers.Redis.ConnectionString,
             ["Auth:AllowedDomains:0"] = AllowedDomain,
             ["Auth:AdminEmails:0"] = AdminEmail,
+            ["DataProtection:CertificatePath"] = KeyCertificates.SharedPath,
+            ["DataProtection:CertificatePassword"] = KeyCertificates.Password,
         };
         foreach (var (key, value) in settings)
         {

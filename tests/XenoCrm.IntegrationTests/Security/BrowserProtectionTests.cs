@@ -6,10 +6,10 @@ namespace XenoCrm.IntegrationTests.Security;
 /// <summary>
 /// Browser protections: content security policy, no sniffing, no framing, no camera, microphone or other powerful
 /// feature, no handle on windows of other origins, a session cookie scripts
-/// cannot read, and a sign-in that sends nobody off-site.
+/// cannot read, a sign-in that sends nobody off-site, and no redirect to the host a client named in its Host header.
 /// </summary>
 [Collection(SharedServersDefinition.Name)]
-public sealed class BrowserProtectionTests(DevelopmentSignInFixture fixture) : IClassFixture<DevelopmentSignInFixture>
+public sealed class BrowserProtectionTests(DevelopmentSignInFixture fixture, SharedServers servers) : IClassFixture<DevelopmentSignInFixture>
 {
     [Fact]
     public async Task SignInPage_CarriesTheSecurityHeaders_ForAnAnonymousBrowser()
@@ -90,6 +90,39 @@ public sealed class BrowserProtectionTests(DevelopmentSignInFixture fixture) : I
         Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
         Assert.Equal("/account/denied", AdminPages.PathOf(response.Headers.Location));
         Assert.False(browser.HasSession);
+    }
+
+    [Theory]
+    [InlineData("/customers")]
+    [InlineData("/settings/apikeys")]
+    public async Task SignInRedirect_NeverNamesTheHostTheClientSent_WhenAnyHostIsAllowed(string path)
+    {
+        using var browser = fixture.Web.NewBrowser();
+
+        using var response = await browser.GetAsync("http://evil.test" + path);
+
+        Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
+        var location = response.Headers.Location!.OriginalString;
+        Assert.StartsWith("/account/signin", location, StringComparison.Ordinal);
+        Assert.DoesNotContain("evil.test", location, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ForeignHost_Gets400_WhenAllowedHostsIsSet()
+    {
+        await using var web = await InProcessWeb.StartAsync(servers, new Dictionary<string, string>
+        {
+            ["Auth:DevelopmentSignIn"] = "true",
+            ["AllowedHosts"] = CrmBrowser.Origin.Host,
+        });
+        using var browser = web.NewBrowser();
+
+        using var foreign = await browser.GetAsync("http://evil.test/customers");
+        using var own = await browser.GetAsync("/account/signin");
+
+        Assert.Equal(HttpStatusCode.BadRequest, foreign.StatusCode);
+        Assert.Null(foreign.Headers.Location);
+        Assert.Equal(HttpStatusCode.OK, own.StatusCode);
     }
 
     private static void AssertSecurityHeaders(string request, HttpResponseMessage response)

@@ -8,9 +8,13 @@ namespace XenoCrm.IntegrationTests.Security;
 /// <summary>
 /// XenoCrm.Web as a newcomer runs it (embedded mode, nothing configured, on 127.0.0.1) with one API key, and clients
 /// that connect from other loopback addresses (127.0.0.2, 127.0.0.3, …), so that each test is a client address of its own.
+/// One of them, <see cref="TrustedProxy"/>, is configured as a reverse proxy whose forwarded headers are believed.
 /// </summary>
 public sealed class EmbeddedWebFixture : IAsyncLifetime
 {
+    /// <summary>The address of the reverse proxy the server trusts (<c>ForwardedHeaders:KnownProxies</c>); no other client is one.</summary>
+    public const string TrustedProxy = "127.0.0.10";
+
     private readonly TempFolder _folder = new("xenocrm-embedded-web-");
 
     private EmbeddedWeb? _web;
@@ -23,7 +27,7 @@ public sealed class EmbeddedWebFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        _web = await EmbeddedWeb.StartAsync(_folder.Path);
+        _web = await EmbeddedWeb.StartAsync(_folder.Path, new Dictionary<string, string?> { ["ForwardedHeaders__KnownProxies__0"] = TrustedProxy });
     }
 
     /// <summary>A client whose connections come from <paramref name="sourceAddress"/> (any 127.x.y.z reaches the server on Linux); redirects not followed.</summary>

@@ -93,6 +93,43 @@ public sealed class FailedAuthenticationThrottleTests(EmbeddedWebFixture fixture
         await WaitForLogLineAsync("Refusing authentication from 127.0.0.4");
     }
 
+    [Fact]
+    public async Task WrongApiKeys_ThroughTheTrustedProxy_AreCountedPerForwardedClient()
+    {
+        using var proxy = fixture.ClientFrom(EmbeddedWebFixture.TrustedProxy);
+
+        for (var i = 0; i < Burst; i++)
+        {
+            using var wrong = await GetCustomersAsync(proxy, WrongKey(), forwardedFor: "198.51.100.1");
+            Assert.Equal(HttpStatusCode.Unauthorized, wrong.StatusCode);
+        }
+        using (var attacker = await GetCustomersAsync(proxy, fixture.ApiKey, forwardedFor: "198.51.100.1"))
+        {
+            await AssertThrottledAsync("The right key from the throttled client behind the proxy", attacker);
+        }
+        using (var otherClient = await GetCustomersAsync(proxy, fixture.ApiKey, forwardedFor: "198.51.100.2"))
+        {
+            Assert.Equal(HttpStatusCode.OK, otherClient.StatusCode);
+        }
+        await WaitForLogLineAsync("Refusing authentication from 198.51.100.1");
+    }
+
+    [Fact]
+    public async Task SpoofedForwardedFor_FromAnUntrustedPeer_DoesNotChangeItsBucket()
+    {
+        using var attacker = fixture.ClientFrom("127.0.0.6");
+
+        for (var i = 0; i < Burst; i++)
+        {
+            using var wrong = await GetCustomersAsync(attacker, WrongKey(), forwardedFor: $"203.0.113.{i + 1}");
+            Assert.Equal(HttpStatusCode.Unauthorized, wrong.StatusCode);
+        }
+        using var rightKey = await GetCustomersAsync(attacker, fixture.ApiKey, forwardedFor: "203.0.113.200");
+
+        await AssertThrottledAsync("The right key with yet another X-Forwarded-For from the untrusted peer", rightKey);
+        await WaitForLogLineAsync("Refusing authentication from 127.0.0.6");
+    }
+
     private static async Task AssertThrottledAsync(string what, HttpResponseMessage response)
     {
         var body = await response.Content.ReadAsStringAsync();
@@ -103,10 +140,14 @@ public sealed class FailedAuthenticationThrottleTests(EmbeddedWebFixture fixture
         Assert.Contains("\"status\":429", body, StringComparison.Ordinal);
     }
 
-    private static async Task<HttpResponseMessage> GetCustomersAsync(HttpClient client, string key)
+    private static async Task<HttpResponseMessage> GetCustomersAsync(HttpClient client, string key, string? forwardedFor = null)
     {
         using var request = new HttpRequestMessage(HttpMethod.Get, "/api/v1/customers?pageSize=1");
         request.Headers.Add("X-Api-Key", key);
+        if (forwardedFor is not null)
+        {
+            request.Headers.Add("X-Forwarded-For", forwardedFor);
+        }
         return await client.SendAsync(request);
     }
 

@@ -6,12 +6,14 @@ using Microsoft.Extensions.DependencyInjection;
 using MySqlConnector;
 using XenoCrm.Core.Data;
 using XenoCrm.IntegrationTests.Infrastructure;
+using XenoCrm.TestServers;
 
 namespace XenoCrm.IntegrationTests.Security;
 
 /// <summary>
 /// Session cookies and anti-forgery tokens are data-protection payloads: every Web instance must read what another one
-/// wrote, and an upgrade must keep reading the keys an installation already has.
+/// wrote, an upgrade must keep reading the keys an installation already has (stored unencrypted before keys were
+/// encrypted at rest), and a certificate rotation the keys the previous certificate encrypted.
 /// </summary>
 [Collection(SharedServersDefinition.Name)]
 public sealed class SharedDataProtectionTests(SharedServers servers)
@@ -33,6 +35,28 @@ public sealed class SharedDataProtectionTests(SharedServers servers)
 
         Assert.Equal("signed in as admin@shop.test", Protector(second.Services).Unprotect(payload));
         Assert.Equal(1L, await ScalarAsync(crm, "SELECT COUNT(*) FROM data_protection_keys"));
+        // Encrypted with DataProtection:CertificatePath: whoever reads the database cannot sign cookies with it.
+        var xml = await XmlAsync(crm);
+        Assert.DoesNotContain("<masterKey", xml, StringComparison.Ordinal);
+        Assert.Contains("<encryptedSecret", xml, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task KeyEncryptedWithAReplacedCertificate_StillReadsItsPayloads_WhenThatCertificateIsAPreviousOne()
+    {
+        var crm = await servers.MariaDb.CreateDatabaseAsync();
+        var replaced = KeyCertificates.Create("replaced");
+        string payload;
+        await using (var before = await InProcessWeb.StartAsync(servers, WithCertificate(Settings(crm), replaced)))
+        {
+            payload = Protector(before.Services).Protect("signed in before the rotation");
+        }
+        var settings = WithCertificate(Settings(crm), KeyCertificates.Create("current"));
+        settings["DataProtection:PreviousCertificatePaths:0"] = replaced;
+
+        await using var after = await InProcessWeb.StartAsync(servers, settings);
+
+        Assert.Equal("signed in before the rotation", Protector(after.Services).Unprotect(payload));
     }
 
     [Fact]
@@ -78,6 +102,20 @@ public sealed class SharedDataProtectionTests(SharedServers servers)
         ["ConnectionStrings:Crm"] = crm,
         ["Auth:DevelopmentSignIn"] = "true",
     };
+
+    private static Dictionary<string, string> WithCertificate(Dictionary<string, string> settings, string certificatePath)
+    {
+        settings["DataProtection:CertificatePath"] = certificatePath;
+        return settings;
+    }
+
+    private static async Task<string> XmlAsync(string connectionString)
+    {
+        await using var connection = new MySqlConnection(connectionString);
+        await connection.OpenAsync();
+        await using var command = new MySqlCommand("SELECT xml FROM data_protection_keys", connection);
+        return (string)(await command.ExecuteScalarAsync())!;
+    }
 
     private static IDataProtector Protector(IServiceProvider services) =>
         services.GetRequiredService<IDataProtectionProvider>().CreateProtector(Purpose);
