@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.DataProtection.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore;
 using XenoCrm.Core.ApiKeys;
+using XenoCrm.Core.Audit;
 using XenoCrm.Core.Campaigns;
 using XenoCrm.Core.Customers;
 using XenoCrm.Core.Messaging;
@@ -28,6 +29,7 @@ public abstract class CrmDbContext(DbContextOptions options) : DbContext(options
     public DbSet<Segment> Segments => Set<Segment>();
     public DbSet<Campaign> Campaigns => Set<Campaign>();
     public DbSet<CommunicationLogEntry> CommunicationLog => Set<CommunicationLogEntry>();
+    public DbSet<AuditLogEntry> AuditLog => Set<AuditLogEntry>();
 
     public abstract CrmDatabaseProvider Provider { get; }
 
