@@ -32,7 +32,7 @@ public static class AuditLogExtensions
                 await signedIn(context);
                 var method = context.Principal?.FindFirstValue(ClaimTypes.AuthenticationMethod);
                 await RecordAsync(context.HttpContext, new AuditEntry(
-                    AuditActors.Of(context.HttpContext, context.Principal), AuditActions.SignIn, Details: method is null ? null : $"with {method}"));
+                    AuditActors.Of(context.HttpContext, context.Principal), AuditActions.SignIn, Details: method is null ? null : With(method)));
             };
             var signingOut = cookie.Events.OnSigningOut;
             cookie.Events.OnSigningOut = async context =>
@@ -57,7 +57,7 @@ public static class AuditLogExtensions
                 {
                     var email = context.User.TryGetProperty("email", out var e) && e.ValueKind == JsonValueKind.String ? e.GetString() : null;
                     await RecordAsync(context.HttpContext, new AuditEntry(
-                        AuditActors.Claiming(context.HttpContext, email), AuditActions.SignInDenied, Details: "with google",
+                        AuditActors.Claiming(context.HttpContext, email), AuditActions.SignInDenied, Details: With("google"),
                         Outcome: denied.Message == DeniedReason.Unverified ? AuditOutcomes.Unverified : AuditOutcomes.NotAllowed));
                     throw;
                 }
@@ -65,6 +65,9 @@ public static class AuditLogExtensions
         });
         return builder;
     }
+
+    /// <summary>How the person proved their email, as the rows say it: "with google", "with development sign-in".</summary>
+    public static string With(string method) => method == "development" ? "with development sign-in" : $"with {method}";
 
     private static Task RecordAsync(HttpContext http, AuditEntry entry) =>
         http.RequestServices.GetRequiredService<AuditTrail>()

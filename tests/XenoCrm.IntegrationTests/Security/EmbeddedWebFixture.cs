@@ -30,6 +30,9 @@ public sealed class EmbeddedWebFixture : IAsyncLifetime
 
     public Uri BaseUri { get; private set; } = null!;
 
+    /// <summary>The embedded mode's SQLite file, for tests that check what the app stored.</summary>
+    public string DatabasePath => Path.Combine(_folder.Path, "xenocrm.db");
+
     public async Task InitializeAsync()
     {
         var (exitCode, key, stdErr) = await AppProcess.RunToEndInAsync(_folder.Path, "XenoCrm.Web", NoConfiguration, TimeSpan.FromSeconds(60), "api-keys", "create", "fixture");
