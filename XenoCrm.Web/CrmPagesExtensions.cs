@@ -18,6 +18,7 @@ public static class CrmPagesExtensions
             // Roles, page by page: every signed-in person reads (the fallback policy); the editors are for marketers and
             // admins; the machinery is for admins. Handlers that write or export are checked by HandlerAuthorizationFilter.
             pages.Conventions.AuthorizeFolder("/Settings/ApiKeys", AuthPolicies.Admin);
+            pages.Conventions.AuthorizeFolder("/Settings/Audit", AuthPolicies.Admin);
             pages.Conventions.AuthorizeFolder("/SystemStatus", AuthPolicies.Admin);
             pages.Conventions.AuthorizeFolder("/DeadLetters", AuthPolicies.Admin);
             foreach (var editor in (string[])["/Segments/New", "/Segments/Edit", "/Segments/Duplicate", "/Campaigns/New", "/Campaigns/Edit"])

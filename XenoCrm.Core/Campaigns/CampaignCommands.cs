@@ -1,4 +1,5 @@
 using Microsoft.EntityFrameworkCore;
+using XenoCrm.Core.Audit;
 using XenoCrm.Core.Data;
 using XenoCrm.Core.Campaigns.Sending;
 
@@ -6,9 +7,10 @@ namespace XenoCrm.Core.Campaigns;
 
 /// <summary>
 /// What a marketer may do to a campaign, shared by the pages and the API: each command validates its input, asks
-/// <see cref="CampaignLifecycle"/> whether the campaign's status allows it, and lets the lifecycle make the change.
+/// <see cref="CampaignLifecycle"/> whether the campaign's status allows it, and lets the lifecycle make the change. The
+/// commands that send, stop or delete take who asked (<see cref="AuditActor"/>), which the lifecycle records in the audit log.
 /// </summary>
-public sealed class CampaignCommands(CrmDbContext db, ICampaignSendJobs sendJobs, TimeProvider clock)
+public sealed class CampaignCommands(CrmDbContext db, ICampaignSendJobs sendJobs, AuditTrail audit, TimeProvider clock)
 {
     public sealed record CampaignDraft(string? Name, long? SegmentId, string? Template);
 
@@ -64,7 +66,7 @@ public sealed class CampaignCommands(CrmDbContext db, ICampaignSendJobs sendJobs
 
     /// <summary>Sends now (<paramref name="at"/> null) or schedules a draft; a scheduled campaign can be moved or sent now.</summary>
     /// <param name="timeZone">The IANA zone the operator chose the time in, kept to show it back the same way.</param>
-    public async Task<Result> SendAsync(long id, DateTime? at, string? timeZone, CancellationToken ct)
+    public async Task<Result> SendAsync(long id, DateTime? at, string? timeZone, AuditActor by, CancellationToken ct)
     {
         if (await db.Campaigns.SingleOrDefaultAsync(c => c.Id == id, ct) is not { } campaign)
         {
@@ -91,18 +93,17 @@ public sealed class CampaignCommands(CrmDbContext db, ICampaignSendJobs sendJobs
 
         if (at is { } scheduled)
         {
-            CampaignLifecycle.Schedule(campaign, scheduled.ToUniversalTime(), timeZone, now);
-            await db.SaveChangesAsync(ct);
+            await CampaignLifecycle.ScheduleAsync(db, audit, by, campaign, scheduled.ToUniversalTime(), timeZone, now, ct);
             return new(Outcome.Done, campaign);
         }
-        await CampaignLifecycle.SendNowAsync(db, sendJobs, campaign, now, ct);
+        await CampaignLifecycle.SendNowAsync(db, sendJobs, audit, by, campaign, now, ct);
         return new(Outcome.Done, campaign);
     }
 
     /// <summary>Stops a scheduled or sending campaign: recipients not yet handed to Delivery end Skipped.</summary>
-    public async Task<Result> CancelAsync(long id, CancellationToken ct)
+    public async Task<Result> CancelAsync(long id, AuditActor by, CancellationToken ct)
     {
-        if (!await CampaignLifecycle.CancelAsync(db, id, Now(), ct))
+        if (!await CampaignLifecycle.CancelAsync(db, audit, by, id, Now(), ct))
         {
             return await RefusedOrMissingAsync(id, "cancelled", "a scheduled or sending campaign", ct);
         }
@@ -110,7 +111,7 @@ public sealed class CampaignCommands(CrmDbContext db, ICampaignSendJobs sendJobs
     }
 
     /// <summary>Resends only the Failed recipients of a completed campaign, as its next attempt.</summary>
-    public async Task<Result> RetryFailedAsync(long id, CancellationToken ct)
+    public async Task<Result> RetryFailedAsync(long id, AuditActor by, CancellationToken ct)
     {
         var current = await db.Campaigns.AsNoTracking().Where(c => c.Id == id).Select(c => new { c.Status, c.Attempt, c.Failed }).SingleOrDefaultAsync(ct);
         if (current is null)
@@ -121,7 +122,7 @@ public sealed class CampaignCommands(CrmDbContext db, ICampaignSendJobs sendJobs
         {
             return Result.Refused($"Campaign {id} is {current.Status} with {current.Failed} failed messages; only a completed campaign with failures can retry them.");
         }
-        if (await CampaignLifecycle.RetryFailedAsync(db, sendJobs, id, current.Attempt, Now(), ct) is null)
+        if (await CampaignLifecycle.RetryFailedAsync(db, sendJobs, audit, by, id, current.Attempt, Now(), ct) is null)
         {
             return Result.Refused($"Campaign {id} changed meanwhile; reload it and try again.");
         }
@@ -129,9 +130,9 @@ public sealed class CampaignCommands(CrmDbContext db, ICampaignSendJobs sendJobs
     }
 
     /// <summary>Deletes a draft; a campaign that sent anything is history and stays.</summary>
-    public async Task<Result> DeleteAsync(long id, CancellationToken ct)
+    public async Task<Result> DeleteAsync(long id, AuditActor by, CancellationToken ct)
     {
-        return await CampaignLifecycle.DeleteAsync(db, id, ct) ? new(Outcome.Done) : await RefusedOrMissingAsync(id, "deleted", "a draft (cancel a scheduled one first)", ct);
+        return await CampaignLifecycle.DeleteAsync(db, audit, by, id, ct) ? new(Outcome.Done) : await RefusedOrMissingAsync(id, "deleted", "a draft (cancel a scheduled one first)", ct);
     }
 
     /// <summary>Checks a draft; an empty dictionary means it is valid.</summary>

@@ -1,6 +1,8 @@
 using System.Data;
 using System.Linq.Expressions;
+using System.Globalization;
 using Microsoft.EntityFrameworkCore;
+using XenoCrm.Core.Audit;
 using XenoCrm.Core.Campaigns.Sending;
 using XenoCrm.Core.Data;
 using XenoCrm.Core.Segments;
@@ -33,7 +35,9 @@ public sealed class CampaignTransitionException(CampaignStatus status, CampaignC
 /// leads; every status change, tracked (<see cref="Campaign.Apply"/>) or set-based (<see cref="Allowing"/> and
 /// <see cref="Target"/> in an <c>ExecuteUpdate</c>), goes through it, and each transition's side effects (the audience
 /// snapshot on start, skipping the pending recipients on cancel, completion when nothing is open, the jobs it hands to
-/// Workers) are written below it, in the table's order.
+/// Workers) are written below it, in the table's order. What an operator does (schedule, send now, cancel, retry failed,
+/// delete) is recorded in the audit log by the same methods, in the change's own transaction, as done by the
+/// <see cref="AuditActor"/> the adapter passes.
 /// </summary>
 public static class CampaignLifecycle
 {
@@ -106,15 +110,27 @@ public static class CampaignLifecycle
         campaign.ReconciledAt = null;
     }
 
-    /// <summary>Saves the campaign as Sending, then hands its start (the audience snapshot) to Workers.</summary>
-    public static async Task SendNowAsync(CrmDbContext db, ICampaignSendJobs sendJobs, Campaign campaign, DateTime now, CancellationToken ct)
+    /// <summary><see cref="Schedule"/>, saved with its audit row.</summary>
+    public static async Task ScheduleAsync(
+        CrmDbContext db, AuditTrail audit, AuditActor by, Campaign campaign, DateTime atUtc, string? timeZone, DateTime now, CancellationToken ct)
+    {
+        Schedule(campaign, atUtc, timeZone, now);
+        var details = "for " + atUtc.ToString("yyyy-MM-dd HH:mm 'UTC'", CultureInfo.InvariantCulture) + (timeZone is null ? "" : $" ({timeZone})");
+        // One SaveChanges: the schedule and its audit row.
+        await audit.RecordAsync(db, Audited(by, AuditActions.CampaignScheduled, campaign.Id, campaign.Name, details), ct);
+    }
+
+    /// <summary>Saves the campaign as Sending, with its audit row, then hands its start (the audience snapshot) to Workers.</summary>
+    public static async Task SendNowAsync(
+        CrmDbContext db, ICampaignSendJobs sendJobs, AuditTrail audit, AuditActor by, Campaign campaign, DateTime now, CancellationToken ct)
     {
         campaign.Apply(CampaignCommand.SendNow);
         campaign.StartedAt = now;
         campaign.LastProgressAt = now;
         campaign.UpdatedAt = now;
         campaign.ReconciledAt = null;
-        await db.SaveChangesAsync(ct);
+        // One SaveChanges: the status and its audit row.
+        await audit.RecordAsync(db, Audited(by, AuditActions.CampaignSent, campaign.Id, campaign.Name), ct);
         sendJobs.Start(campaign.Id);
     }
 
@@ -163,7 +179,7 @@ public static class CampaignLifecycle
     /// Stops a scheduled or sending campaign: recipients not yet handed to Delivery end Skipped. Returns false, changing
     /// nothing, when the campaign's status does not allow it.
     /// </summary>
-    public static async Task<bool> CancelAsync(CrmDbContext db, long campaignId, DateTime now, CancellationToken ct)
+    public static async Task<bool> CancelAsync(CrmDbContext db, AuditTrail audit, AuditActor by, long campaignId, DateTime now, CancellationToken ct)
     {
         await using var transaction = await db.Database.BeginTransactionAsync(ct);
         // A start job snapshotting right now commits its rows after this; the reconciler skips those later.
@@ -180,6 +196,7 @@ public static class CampaignLifecycle
             await transaction.RollbackAsync(ct);
             return false;
         }
+        await audit.RecordAsync(db, Audited(by, AuditActions.CampaignCancelled, campaignId, await NameAsync(db, campaignId, ct)), ct);
         await transaction.CommitAsync(ct);
         return true;
     }
@@ -201,7 +218,8 @@ public static class CampaignLifecycle
     /// Sending, then hands the attempt's chunks to Workers. <paramref name="attempt"/> is the attempt the caller read: two
     /// concurrent retries of it resend once, the other gets null.
     /// </summary>
-    public static async Task<int?> RetryFailedAsync(CrmDbContext db, ICampaignSendJobs sendJobs, long campaignId, int attempt, DateTime now, CancellationToken ct)
+    public static async Task<int?> RetryFailedAsync(
+        CrmDbContext db, ICampaignSendJobs sendJobs, AuditTrail audit, AuditActor by, long campaignId, int attempt, DateTime now, CancellationToken ct)
     {
         var next = attempt + 1;
         await using var transaction = await db.Database.BeginTransactionAsync(ct);
@@ -222,12 +240,32 @@ public static class CampaignLifecycle
             await transaction.RollbackAsync(ct);
             return null;
         }
+        var details = string.Create(CultureInfo.InvariantCulture, $"attempt {next}, {resent} failed messages resent");
+        await audit.RecordAsync(db, Audited(by, AuditActions.CampaignRetried, campaignId, await NameAsync(db, campaignId, ct), details), ct);
         await transaction.CommitAsync(ct);
         sendJobs.RetryFailed(campaignId, next);
         return next;
     }
 
     /// <summary>Deletes a draft; a campaign that sent anything is history and stays. Returns false when the status does not allow it.</summary>
-    public static async Task<bool> DeleteAsync(CrmDbContext db, long campaignId, CancellationToken ct) =>
-        await db.Campaigns.Where(Allowing(CampaignCommand.Delete)).Where(c => c.Id == campaignId).ExecuteDeleteAsync(ct) == 1;
+    public static async Task<bool> DeleteAsync(CrmDbContext db, AuditTrail audit, AuditActor by, long campaignId, CancellationToken ct)
+    {
+        await using var transaction = await db.Database.BeginTransactionAsync(ct);
+        // Read before the row goes, so that the audit log keeps the name of what was deleted.
+        var name = await NameAsync(db, campaignId, ct);
+        if (await db.Campaigns.Where(Allowing(CampaignCommand.Delete)).Where(c => c.Id == campaignId).ExecuteDeleteAsync(ct) != 1)
+        {
+            await transaction.RollbackAsync(ct);
+            return false;
+        }
+        await audit.RecordAsync(db, Audited(by, AuditActions.CampaignDeleted, campaignId, name), ct);
+        await transaction.CommitAsync(ct);
+        return true;
+    }
+
+    private static AuditEntry Audited(AuditActor by, string action, long campaignId, string? name, string? details = null) =>
+        new(by, action, AuditTargets.Campaign, campaignId.ToString(CultureInfo.InvariantCulture), name, details);
+
+    private static Task<string?> NameAsync(CrmDbContext db, long campaignId, CancellationToken ct) =>
+        db.Campaigns.Where(c => c.Id == campaignId).Select(c => c.Name).SingleOrDefaultAsync(ct);
 }

@@ -7,6 +7,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using XenoCrm.ServiceDefaults.Health;
+using XenoCrm.Core.Audit;
 using XenoCrm.Core.Segments;
 using XenoCrm.ServiceDefaults;
 
@@ -42,6 +43,7 @@ public static class CrmDatabaseExtensions
         builder.AddValidatedOptions<SegmentOptions>(SegmentOptions.Section);
         builder.Services.AddScoped<AudienceQuery>();
         builder.Services.AddScoped<SegmentCommands>();
+        builder.Services.TryAddSingleton<AuditTrail>();
         builder.Services.AddReadinessCheck<DatabaseHealthCheck>("database");
         return builder;
     }

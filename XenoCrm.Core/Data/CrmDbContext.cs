@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.DataProtection.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore;
 using XenoCrm.Core.ApiKeys;
+using XenoCrm.Core.Audit;
 using XenoCrm.Core.Campaigns;
 using XenoCrm.Core.Customers;
 using XenoCrm.Core.Messaging;
@@ -30,6 +31,7 @@ public abstract class CrmDbContext(DbContextOptions options) : DbContext(options
     public DbSet<Campaign> Campaigns => Set<Campaign>();
     public DbSet<CommunicationLogEntry> CommunicationLog => Set<CommunicationLogEntry>();
     public DbSet<Session> Sessions => Set<Session>();
+    public DbSet<AuditLogEntry> AuditLog => Set<AuditLogEntry>();
 
     public abstract CrmDatabaseProvider Provider { get; }
 

@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using System.Text;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging;
+using XenoCrm.Core.Audit;
 using XenoCrm.Core.Data;
 
 namespace XenoCrm.Core.Sessions;
@@ -26,7 +27,7 @@ public sealed record SessionCheck(Session? Session, string? RefusedBecause)
 /// no longer on the allow-list; every request checks the row, so an end takes effect on the next request on every
 /// instance.
 /// </summary>
-public sealed class SessionStore(CrmDbContext db, TimeProvider clock, ILogger<SessionStore> logger)
+public sealed class SessionStore(CrmDbContext db, AuditTrail audit, TimeProvider clock, ILogger<SessionStore> logger)
 {
     /// <summary>How often <see cref="Session.LastSeenAt"/> is written: a request is a read, not a write.</summary>
     public static readonly TimeSpan TouchResolution = TimeSpan.FromMinutes(1);
@@ -103,11 +104,15 @@ public sealed class SessionStore(CrmDbContext db, TimeProvider clock, ILogger<Se
         var roleName = role!.Value.Name();
         if (roleName != row.Role)
         {
+            var previousRole = row.Role;
             SessionEvents.RoleChanged(logger, row.Email, row.Label, row.Role, roleName);
             row.Role = roleName;
             row.LastSeenAt = now;
             await db.Sessions.Where(s => s.Id == row.Id)
                 .ExecuteUpdateAsync(s => s.SetProperty(x => x.Role, roleName).SetProperty(x => x.LastSeenAt, now), ct);
+            // The configuration changed the role; the request that noticed is the person's, but nobody there did it.
+            await audit.RecordAsync(db, new AuditEntry(AuditActor.System, AuditActions.RoleChanged, AuditTargets.Session,
+                row.Label, row.Email, $"{previousRole} → {roleName}"), ct);
         }
         else if (now - row.LastSeenAt >= TouchResolution)
         {
@@ -130,7 +135,7 @@ public sealed class SessionStore(CrmDbContext db, TimeProvider clock, ILogger<Se
 
     /// <summary>Revokes one session. <paramref name="onlyOf"/>, when given, limits it to that person's own sessions.</summary>
     /// <returns>The session revoked, or null when no unrevoked session has this id (or it is not <paramref name="onlyOf"/>'s).</returns>
-    public async Task<ActiveSession?> RevokeAsync(long id, string revokedBy, string? onlyOf, CancellationToken ct)
+    public async Task<ActiveSession?> RevokeAsync(long id, AuditActor revokedBy, string? onlyOf, CancellationToken ct)
     {
         var session = (await SummariesAsync(db.Sessions.Where(s => s.Id == id && s.RevokedAt == null), ct)).SingleOrDefault();
         if (session is null || onlyOf is not null && !string.Equals(session.Email, onlyOf, StringComparison.OrdinalIgnoreCase))
@@ -138,24 +143,26 @@ public sealed class SessionStore(CrmDbContext db, TimeProvider clock, ILogger<Se
             return null;
         }
         var reason = onlyOf is null ? SessionEvents.Reasons.RevokedByAdmin : SessionEvents.Reasons.RevokedByOwner;
-        if (await RevokeWhereAsync(db.Sessions.Where(s => s.Id == id), revokedBy, reason, ct) == 0)
+        if (await RevokeWhereAsync(db.Sessions.Where(s => s.Id == id), revokedBy.Name, reason, ct) == 0)
         {
             return null;
         }
-        SessionEvents.Revoked(logger, session.Email, session.Label, revokedBy, reason);
+        SessionEvents.Revoked(logger, session.Email, session.Label, revokedBy.Name, reason);
+        await RecordRevokedAsync(session, revokedBy, reason, ct);
         return session;
     }
 
     /// <summary>Revokes every session of <paramref name="email"/> that is not revoked yet.</summary>
     /// <returns>How many were revoked.</returns>
-    public async Task<int> RevokeAllOfAsync(string email, string revokedBy, CancellationToken ct)
+    public async Task<int> RevokeAllOfAsync(string email, AuditActor revokedBy, CancellationToken ct)
     {
         var revoked = 0;
         foreach (var session in await SummariesAsync(db.Sessions.Where(s => s.Email == email && s.RevokedAt == null), ct))
         {
-            if (await RevokeWhereAsync(db.Sessions.Where(s => s.Id == session.Id), revokedBy, SessionEvents.Reasons.RevokedByAdmin, ct) == 1)
+            if (await RevokeWhereAsync(db.Sessions.Where(s => s.Id == session.Id), revokedBy.Name, SessionEvents.Reasons.RevokedByAdmin, ct) == 1)
             {
-                SessionEvents.Revoked(logger, session.Email, session.Label, revokedBy, SessionEvents.Reasons.RevokedByAdmin);
+                SessionEvents.Revoked(logger, session.Email, session.Label, revokedBy.Name, SessionEvents.Reasons.RevokedByAdmin);
+                await RecordRevokedAsync(session, revokedBy, SessionEvents.Reasons.RevokedByAdmin, ct);
                 revoked++;
             }
         }
@@ -196,6 +203,10 @@ public sealed class SessionStore(CrmDbContext db, TimeProvider clock, ILogger<Se
             .ToListAsync(ct);
         return ids.Count == 0 ? 0 : await db.Sessions.Where(s => ids.Contains(s.Id)).ExecuteDeleteAsync(ct);
     }
+
+    private Task RecordRevokedAsync(ActiveSession session, AuditActor revokedBy, string reason, CancellationToken ct) =>
+        audit.RecordAsync(db, new AuditEntry(revokedBy, AuditActions.SessionRevoked, AuditTargets.Session,
+            session.Label, session.Email, $"{reason}; signed in from {session.RemoteAddress ?? "an unknown address"}"), ct);
 
     public static byte[] HashOf(string token) => SHA256.HashData(Encoding.UTF8.GetBytes(token));
 

@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 using XenoCrm.Core.Campaigns;
 using XenoCrm.Core.Data;
+using XenoCrm.Web.Audit;
 using XenoCrm.Web.Authentication;
 
 namespace XenoCrm.Web.Api;
@@ -122,9 +123,9 @@ public static class CampaignsApi
         return await DetailOrProblemAsync(result, db, id, ct);
     }
 
-    private static async Task<Results<NoContent, ProblemHttpResult>> DeleteAsync(CampaignCommands commands, long id, CancellationToken ct)
+    private static async Task<Results<NoContent, ProblemHttpResult>> DeleteAsync(HttpContext http, CampaignCommands commands, long id, CancellationToken ct)
     {
-        var result = await commands.DeleteAsync(id, ct);
+        var result = await commands.DeleteAsync(id, http.AuditActor(), ct);
         return result.Outcome == CampaignCommands.Outcome.Done ? TypedResults.NoContent() : ToProblem(result, id);
     }
 
@@ -141,17 +142,17 @@ public static class CampaignsApi
             }
             body = read;
         }
-        var result = await commands.SendAsync(id, body.At?.UtcDateTime, body.TimeZone, ct);
+        var result = await commands.SendAsync(id, body.At?.UtcDateTime, body.TimeZone, http.AuditActor(), ct);
         return await DetailOrProblemAsync(result, db, id, ct);
     }
 
     private static async Task<Results<Ok<CampaignStatistics.Detail>, ProblemHttpResult>> CancelAsync(
-        CampaignCommands commands, CrmDbContext db, long id, CancellationToken ct) =>
-        await DetailOrProblemAsync(await commands.CancelAsync(id, ct), db, id, ct);
+        HttpContext http, CampaignCommands commands, CrmDbContext db, long id, CancellationToken ct) =>
+        await DetailOrProblemAsync(await commands.CancelAsync(id, http.AuditActor(), ct), db, id, ct);
 
     private static async Task<Results<Ok<CampaignStatistics.Detail>, ProblemHttpResult>> RetryFailedAsync(
-        CampaignCommands commands, CrmDbContext db, long id, CancellationToken ct) =>
-        await DetailOrProblemAsync(await commands.RetryFailedAsync(id, ct), db, id, ct);
+        HttpContext http, CampaignCommands commands, CrmDbContext db, long id, CancellationToken ct) =>
+        await DetailOrProblemAsync(await commands.RetryFailedAsync(id, http.AuditActor(), ct), db, id, ct);
 
     private static async Task<Results<Ok<Paged<CampaignStatistics.MessageRow>>, ValidationProblem, ProblemHttpResult>> ListMessagesAsync(
         CrmDbContext db, long id, string? status, string? search, int page = 1, int pageSize = Paged.DefaultPageSize, CancellationToken ct = default)

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using XenoCrm.Core.Audit;
 using XenoCrm.Web.Operations;
 
 namespace XenoCrm.Web.ApiKeys;
@@ -29,7 +30,7 @@ internal static class ApiKeysCommand
         create.SetAction(async (parseResult, ct) =>
         {
             await using var scope = (await host.MigratedServicesAsync(ct)).CreateAsyncScope();
-            var (row, key) = await Store(scope).CreateAsync(parseResult.GetRequiredValue(name), "cli", ct);
+            var (row, key) = await Store(scope).CreateAsync(parseResult.GetRequiredValue(name), AuditActor.CommandLine, ct);
             await Console.Error.WriteLineAsync($"Created API key '{row.Name}' ({row.Prefix}). It is shown once, below; store it now.");
             Console.WriteLine(key);
             return 0;
@@ -60,7 +61,7 @@ internal static class ApiKeysCommand
         {
             await using var scope = (await host.MigratedServicesAsync(ct)).CreateAsyncScope();
             var keyId = parseResult.GetValue(id);
-            var revoked = await Store(scope).RevokeAsync(keyId, ct);
+            var revoked = await Store(scope).RevokeAsync(keyId, AuditActor.CommandLine, ct);
             await Console.Error.WriteLineAsync(revoked
                 ? $"Revoked key {keyId}; it stops working within {ApiKeyStore.RevocationDelay.TotalSeconds:0} seconds."
                 : $"No active key has id {keyId}.");

@@ -16,6 +16,9 @@ public static class ApiKeyAuthentication
     public const string Policy = "ApiKey";
     public const string HeaderName = "X-Api-Key";
 
+    /// <summary>The key's public prefix, by which the audit log names a machine caller (<c>api-key:&lt;prefix&gt;</c>).</summary>
+    public const string PrefixClaim = "xenocrm:api-key-prefix";
+
     public static IHostApplicationBuilder AddApiKeyAuthentication(this IHostApplicationBuilder builder)
     {
         builder.Services.AddSingleton<ApiKeyValidator>();
@@ -44,7 +47,7 @@ public sealed class ApiKeyValidator(IServiceScopeFactory scopes, TimeProvider cl
 
     private readonly MemoryCache _answers = new(new MemoryCacheOptions { SizeLimit = MaxCachedAnswers });
 
-    public sealed record ValidKey(long Id, string Name);
+    public sealed record ValidKey(long Id, string Name, string Prefix);
 
     private sealed record CachedAnswer(ValidKey? Key);
 
@@ -69,7 +72,7 @@ public sealed class ApiKeyValidator(IServiceScopeFactory scopes, TimeProvider cl
         ValidKey? valid = null;
         if (row is not null && row.RevokedAt is null && ApiKeySecret.Matches(presented, row.Hash))
         {
-            valid = new ValidKey(row.Id, row.Name);
+            valid = new ValidKey(row.Id, row.Name, prefix);
             var now = clock.GetUtcNow().UtcDateTime;
             if (row.LastUsedAt is null || now - row.LastUsedAt > LastUsedResolution)
             {
@@ -122,7 +125,7 @@ public sealed class ApiKeyAuthenticationHandler(
             return AuthenticateResult.Fail("The API key is unknown or revoked.");
         }
         var identity = new ClaimsIdentity(
-            [new Claim(ClaimTypes.NameIdentifier, $"api-key:{key.Id}"), new Claim(ClaimTypes.Name, key.Name)],
+            [new Claim(ClaimTypes.NameIdentifier, $"api-key:{key.Id}"), new Claim(ClaimTypes.Name, key.Name), new Claim(ApiKeyAuthentication.PrefixClaim, key.Prefix)],
             ApiKeyAuthentication.Scheme);
         return AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), ApiKeyAuthentication.Scheme));
     }

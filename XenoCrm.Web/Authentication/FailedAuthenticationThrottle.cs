@@ -77,15 +77,20 @@ public sealed class FailedAuthenticationThrottle : IDisposable
     }
 
     /// <summary>Before any key is looked up or any sign-in is tried: whether this client must wait, and how long.</summary>
-    public bool IsThrottled(HttpContext http, out TimeSpan retryAfter)
+    public bool IsThrottled(HttpContext http, out TimeSpan retryAfter) => IsThrottled(http, out retryAfter, out _);
+
+    /// <param name="firstRefusal">Whether this is the address's first refusal in the window, the one the log (and the audit log) records.</param>
+    public bool IsThrottled(HttpContext http, out TimeSpan retryAfter, out bool firstRefusal)
     {
         retryAfter = TimeSpan.Zero;
+        firstRefusal = false;
         var address = AddressOf(http);
         if (!_addresses.TryGetValue(address, out var failures) || !failures.IsThrottled(out retryAfter))
         {
             return false;
         }
-        if (failures.FirstRefusalThisWindow())
+        firstRefusal = failures.FirstRefusalThisWindow();
+        if (firstRefusal)
         {
             _logger.LogWarning("Refusing authentication from {Address} for up to {RetryAfter} s: {Limit} failed attempts within {Window}",
                 address, Seconds(retryAfter), _limit.PermitLimit, _window);

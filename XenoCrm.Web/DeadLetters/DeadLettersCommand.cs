@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using Microsoft.EntityFrameworkCore;
+using XenoCrm.Core.Audit;
 using XenoCrm.Core.Data;
 using XenoCrm.ServiceDefaults.Messaging;
 using XenoCrm.Web.Operations;
@@ -56,11 +57,11 @@ internal static class DeadLettersCommand
                 await Console.Error.WriteLineAsync("The embedded mode's bus lives inside the running XenoCrm.Web process; replay from there, not from a separate command.");
                 return 1;
             }
-            var replayer = new DeadLetterReplayer(scope.ServiceProvider.GetRequiredService<CrmDbContext>(), scope.ServiceProvider.GetRequiredService<IMessageTransport>());
+            var replayer = ActivatorUtilities.CreateInstance<DeadLetterReplayer>(scope.ServiceProvider);
             var id = parseResult.GetRequiredValue(which);
             var replayed = id == All
-                ? await replayer.ReplayAllAsync(ct)
-                : await replayer.ReplayAsync(long.Parse(id, CultureInfo.InvariantCulture), ct) ? 1 : 0;
+                ? await replayer.ReplayAllAsync(AuditActor.CommandLine, ct)
+                : await replayer.ReplayAsync(long.Parse(id, CultureInfo.InvariantCulture), AuditActor.CommandLine, ct) ? 1 : 0;
             await Console.Error.WriteLineAsync($"Replayed {replayed} dead letter(s).");
             return replayed > 0 || id == All ? 0 : 1;
         });

@@ -5,13 +5,16 @@ using Microsoft.AspNetCore.Authentication.Google;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 using Microsoft.Extensions.Options;
+using XenoCrm.Core.Audit;
+using XenoCrm.Core.Data;
+using XenoCrm.Web.Audit;
 using XenoCrm.Web.Authentication;
 
 namespace XenoCrm.Web.Pages.Account;
 
 [AllowAnonymous]
 [AnyRoleMayPost]
-public sealed class SignInModel(IOptions<AuthOptions> options, FailedAuthenticationThrottle throttle) : PageModel
+public sealed class SignInModel(IOptions<AuthOptions> options, FailedAuthenticationThrottle throttle, AuditTrail audit, CrmDbContext db) : PageModel
 {
     public AuthOptions Auth => options.Value;
 
@@ -43,8 +46,14 @@ public sealed class SignInModel(IOptions<AuthOptions> options, FailedAuthenticat
             return NotFound();
         }
         // Before anything is tried, so that an address held back learns nothing, not even whether an email is allowed.
-        if (throttle.IsThrottled(HttpContext, out var retryAfter))
+        if (throttle.IsThrottled(HttpContext, out var retryAfter, out var firstRefusal))
         {
+            if (firstRefusal)
+            {
+                // Once per address and window, as the log says it: a row per refused attempt would hand a flood the database.
+                await audit.RecordAsync(db, new AuditEntry(AuditActors.Claiming(HttpContext, null), AuditActions.SignInDenied,
+                    Details: AuditLogExtensions.With("development"), Outcome: AuditOutcomes.Throttled), CancellationToken.None);
+            }
             await FailedAuthenticationThrottle.WriteTooManyAttemptsAsync(HttpContext, retryAfter);
             return new EmptyResult();
         }
@@ -55,6 +64,9 @@ public sealed class SignInModel(IOptions<AuthOptions> options, FailedAuthenticat
         if (!Auth.IsAllowed(Email.Trim()))
         {
             throttle.RecordFailure(HttpContext, AuthenticationAttempt.SignIn);
+            // Bounded by the throttle: an address gets a few refusals a window before it is held back.
+            await audit.RecordAsync(db, new AuditEntry(AuditActors.Claiming(HttpContext, Email), AuditActions.SignInDenied,
+                Details: AuditLogExtensions.With("development"), Outcome: AuditOutcomes.NotAllowed), CancellationToken.None);
             return RedirectToPage("/Account/Denied", new { reason = DeniedReason.NotAllowed });
         }
         await CrmSignIn.SignInAsync(HttpContext, CrmSignIn.Principal(Email, name: null, "development"));

@@ -6,6 +6,7 @@ using Microsoft.EntityFrameworkCore;
 using XenoCrm.Core.Campaigns;
 using XenoCrm.Core.Data;
 using XenoCrm.Core.Segments;
+using XenoCrm.Web.Audit;
 using XenoCrm.Web.Authentication;
 
 namespace XenoCrm.Web.Pages.Campaigns;
@@ -126,7 +127,7 @@ public abstract class CampaignEditorModel(CrmDbContext db, CampaignCommands comm
             return RedirectToPage("/Campaigns/Details", new { id = campaign.Id });
         }
 
-        var sent = await commands.SendAsync(campaign.Id, at, later ? Input.TimeZone : null, ct);
+        var sent = await commands.SendAsync(campaign.Id, at, later ? Input.TimeZone : null, HttpContext.AuditActor(), ct);
         if (sent.Outcome == CampaignCommands.Outcome.Done)
         {
             TempData.Success(at is { } when

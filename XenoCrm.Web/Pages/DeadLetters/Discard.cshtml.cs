@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 using Microsoft.EntityFrameworkCore;
 using XenoCrm.Core.Data;
+using XenoCrm.Web.Audit;
 using XenoCrm.Web.DeadLetters;
 
 namespace XenoCrm.Web.Pages.DeadLetters;
@@ -32,7 +33,7 @@ public sealed class DiscardModel(CrmDbContext db, DeadLetterReplayer replayer) :
 
     public async Task<IActionResult> OnPostAsync(long id, CancellationToken ct)
     {
-        if (await replayer.DiscardAsync(id, ct))
+        if (await replayer.DiscardAsync(id, HttpContext.AuditActor(), ct))
         {
             TempData.Success($"Dead letter {id} was discarded.");
         }

@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 using Microsoft.EntityFrameworkCore;
 using XenoCrm.Core.Data;
+using XenoCrm.Web.Audit;
 using XenoCrm.Web.DeadLetters;
 using XenoCrm.ServiceDefaults.Messaging;
 
@@ -43,7 +44,7 @@ public sealed class IndexModel(CrmDbContext db, DeadLetterReplayer replayer, ILo
     {
         try
         {
-            if (await replayer.ReplayAsync(id, ct))
+            if (await replayer.ReplayAsync(id, HttpContext.AuditActor(), ct))
             {
                 TempData.Success($"Dead letter {id} was put back on its queue; ingestion processes it again as a first attempt.");
             }
@@ -64,7 +65,7 @@ public sealed class IndexModel(CrmDbContext db, DeadLetterReplayer replayer, ILo
     {
         try
         {
-            var replayed = await replayer.ReplayAllAsync(ct);
+            var replayed = await replayer.ReplayAllAsync(HttpContext.AuditActor(), ct);
             TempData.Success(replayed == 0
                 ? "There was nothing to replay."
                 : $"Put {replayed:N0} dead letter{(replayed == 1 ? "" : "s")} back on their queues; ingestion processes them again as first attempts.");

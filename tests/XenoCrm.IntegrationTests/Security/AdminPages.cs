@@ -5,7 +5,7 @@ namespace XenoCrm.IntegrationTests.Security;
 /// <summary>The pages only admins may see, and what everyone else gets instead.</summary>
 internal static class AdminPages
 {
-    public static readonly string[] Paths = ["/hangfire", "/settings/apikeys", "/system"];
+    public static readonly string[] Paths = ["/hangfire", "/settings/apikeys", "/settings/audit", "/system"];
 
     /// <summary>A signed-in non-admin is sent to the denied page (or answered 403), never shown the page.</summary>
     public static void AssertRefusedToMember(string page, HttpResponseMessage response)

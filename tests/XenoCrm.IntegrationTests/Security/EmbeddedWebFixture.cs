@@ -25,6 +25,9 @@ public sealed class EmbeddedWebFixture : IAsyncLifetime
 
     public Uri BaseUri => _web!.BaseUri;
 
+    /// <summary>The embedded mode's SQLite file, for tests that check what the app stored.</summary>
+    public string DatabasePath => Path.Combine(_folder.Path, "xenocrm.db");
+
     public async Task InitializeAsync()
     {
         _web = await EmbeddedWeb.StartAsync(_folder.Path, new Dictionary<string, string?> { ["ForwardedHeaders__KnownProxies__0"] = TrustedProxy });

@@ -1,3 +1,4 @@
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using XenoCrm.Core.Campaigns;
 using XenoCrm.Core.Segments;
@@ -63,6 +64,14 @@ public sealed class RolesFixture(SharedServers servers) : IAsyncLifetime
         await using var scope = Web.Services.CreateAsyncScope();
         var limits = scope.ServiceProvider.GetRequiredService<Microsoft.Extensions.Options.IOptions<AuthOptions>>().Value.SessionLimits;
         return await scope.ServiceProvider.GetRequiredService<SessionStore>().ListActiveAsync(email, limits, default);
+    }
+
+    /// <summary>The audit log's rows of <paramref name="action"/>, oldest first.</summary>
+    public async Task<IReadOnlyList<XenoCrm.Core.Audit.AuditLogEntry>> AuditRowsAsync(string action)
+    {
+        await using var scope = Web.Services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<XenoCrm.Core.Data.CrmDbContext>();
+        return await db.AuditLog.AsNoTracking().Where(r => r.Action == action).OrderBy(r => r.Id).ToListAsync();
     }
 
     public async Task<CampaignStatus> CampaignStatusAsync()

@@ -58,6 +58,9 @@ public sealed class SessionRevocationTests(SharedServers servers, RolesFixture f
         using var after = await marketer.GetAsync("/customers");
         AdminPages.AssertSentToSignIn("GET /customers with a revoked session", after);
         Assert.DoesNotContain(await fixture.SessionsOfAsync(RolesFixture.MarketerEmail), s => s.Id == session.Id);
+        var audited = Assert.Single(await fixture.AuditRowsAsync(XenoCrm.Core.Audit.AuditActions.SessionRevoked), r => r.TargetId == session.Label);
+        Assert.Equal(InProcessWeb.AdminEmail, audited.Actor);
+        Assert.Equal(RolesFixture.MarketerEmail, audited.TargetLabel);
         using var admins = await admin.GetAsync("/customers");
         Assert.Equal(HttpStatusCode.OK, admins.StatusCode);
     }

@@ -2,7 +2,7 @@ using System.ComponentModel.DataAnnotations;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 using XenoCrm.Web.ApiKeys;
-using XenoCrm.Web.Authentication;
+using XenoCrm.Web.Audit;
 
 namespace XenoCrm.Web.Pages.Settings.ApiKeys;
 
@@ -46,8 +46,7 @@ public sealed class IndexModel(ApiKeyStore store) : PageModel
             Keys = await store.ListAsync(ct);
             return Page();
         }
-        var createdBy = User.Author();
-        var (row, key) = await store.CreateAsync(Input.Name, createdBy, ct);
+        var (row, key) = await store.CreateAsync(Input.Name, HttpContext.AuditActor(), ct);
         NewKey = key;
         NewKeyName = row.Name;
         return RedirectToPage();

@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 using XenoCrm.Web.ApiKeys;
+using XenoCrm.Web.Audit;
 
 namespace XenoCrm.Web.Pages.Settings.ApiKeys;
 
@@ -26,7 +27,7 @@ public sealed class RevokeModel(ApiKeyStore store) : PageModel
         {
             return NotFound();
         }
-        if (await store.RevokeAsync(id, ct))
+        if (await store.RevokeAsync(id, HttpContext.AuditActor(), ct))
         {
             TempData.Success($"Revoked “{key.Name}” (xcrm_{key.Prefix}_…). Requests that use it are refused within {ApiKeyStore.RevocationDelay.TotalSeconds:0} seconds.");
         }

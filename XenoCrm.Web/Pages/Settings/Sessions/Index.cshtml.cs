@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 using Microsoft.Extensions.Options;
 using XenoCrm.Core.Sessions;
+using XenoCrm.Web.Audit;
 using XenoCrm.Web.Authentication;
 
 namespace XenoCrm.Web.Pages.Settings.Sessions;
@@ -26,7 +27,7 @@ public sealed class IndexModel(SessionStore sessions, IOptions<AuthOptions> opti
 
     public async Task<IActionResult> OnPostRevokeAsync(long id, CancellationToken ct)
     {
-        var revoked = await sessions.RevokeAsync(id, User.Author(), onlyOf: IsAdmin ? null : User.Author(), ct);
+        var revoked = await sessions.RevokeAsync(id, HttpContext.AuditActor(), onlyOf: IsAdmin ? null : User.Author(), ct);
         if (revoked is null)
         {
             TempData.Failure("That session has ended already.");
@@ -47,7 +48,7 @@ public sealed class IndexModel(SessionStore sessions, IOptions<AuthOptions> opti
             TempData.Failure("Say whose sessions to revoke.");
             return RedirectToPage();
         }
-        var count = await sessions.RevokeAllOfAsync(email.Trim().ToLowerInvariant(), User.Author(), ct);
+        var count = await sessions.RevokeAllOfAsync(email.Trim().ToLowerInvariant(), HttpContext.AuditActor(), ct);
         TempData.Success(count == 0 ? $"{email} had no active session." : $"Revoked {count} session(s) of {email}.");
         return RedirectToPage();
     }
