@@ -104,7 +104,7 @@ public sealed partial class AuditLogTests(EmbeddedWebFixture fixture) : IClassFi
         var revoke = Assert.Single(rows, r => r.Action == AuditActions.ApiKeyRevoked);
         Assert.Equal((Admin, AuditTargets.ApiKey, id), (revoke.Actor, revoke.TargetType, revoke.TargetId));
         // The fixture's key, made by the operator command before the server started, is recorded too, by "cli".
-        Assert.Single(await RowsAsync(), r => r is { Action: AuditActions.ApiKeyCreated, Actor: "cli", Address: null, TargetLabel: var label } && label!.StartsWith("fixture (", StringComparison.Ordinal));
+        Assert.Single(await RowsAsync(), r => r is { Action: AuditActions.ApiKeyCreated, Actor: "cli", Address: null, TargetLabel: var label } && label!.StartsWith("tests (", StringComparison.Ordinal));
 
         await WaitForLogAsync($"Audit: api-key-revoked by {Admin} from {address}");
         var secrets = new[] { key, key[^24..], fixture.ApiKey[^24..] }

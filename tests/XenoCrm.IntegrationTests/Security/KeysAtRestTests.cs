@@ -19,18 +19,6 @@ public sealed class KeysAtRestTests : IDisposable
 
     private const UnixFileMode OwnerReadWrite = UnixFileMode.UserRead | UnixFileMode.UserWrite;
 
-    private static readonly Dictionary<string, string?> NoConfiguration = new()
-    {
-        ["ConnectionStrings__Crm"] = null,
-        ["ConnectionStrings__RabbitMq"] = null,
-        ["ConnectionStrings__Redis"] = null,
-        ["Delivery__BaseUrl"] = null,
-        ["ASPNETCORE_URLS"] = null,
-        ["ASPNETCORE_HTTP_PORTS"] = null,
-        ["Auth__DevelopmentSignIn"] = null,
-        ["DataProtection__CertificatePath"] = null,
-    };
-
     private readonly TempFolder _folder = new("xenocrm-keys-at-rest-");
 
     public void Dispose()
@@ -85,7 +73,7 @@ public sealed class KeysAtRestTests : IDisposable
         await File.WriteAllBytesAsync(database, []);
         File.SetUnixFileMode(database, OwnerReadWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead);
 
-        var (exitCode, stdOut, stdErr) = await AppProcess.RunToEndInAsync(_folder.Path, "XenoCrm.Web", NoConfiguration, TimeSpan.FromSeconds(60), "migrate");
+        var (exitCode, stdOut, stdErr) = await AppProcess.RunToEndInAsync(_folder.Path, "XenoCrm.Web", EmbeddedWeb.NoConfiguration(), TimeSpan.FromSeconds(60), "migrate");
 
         Assert.True(exitCode == 0, stdErr);
         Assert.Equal(OwnerReadWrite, File.GetUnixFileMode(database));
@@ -94,7 +82,7 @@ public sealed class KeysAtRestTests : IDisposable
 
     private async Task<AppProcess> StartAsync(Uri baseUri)
     {
-        var web = AppProcess.StartIn(_folder.Path, "XenoCrm.Web", NoConfiguration, "--urls", baseUri.ToString());
+        var web = AppProcess.StartIn(_folder.Path, "XenoCrm.Web", EmbeddedWeb.NoConfiguration(), "--urls", baseUri.ToString());
         try
         {
             await web.WaitForHttpOkAsync(new Uri(baseUri, "/health/live").ToString(), TimeSpan.FromSeconds(60));

@@ -1,7 +1,10 @@
 using System.Diagnostics;
 using System.Net;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using XenoCrm.Core.Audit;
+using XenoCrm.Core.Data;
 using XenoCrm.IntegrationTests.Infrastructure;
 
 namespace XenoCrm.IntegrationTests.Security;
@@ -192,6 +195,11 @@ public sealed class SessionRevocationTests(SharedServers servers, RolesFixture f
         }
         using var guestAfter = await GetWithCookieAsync(after, "/customers", guestCookie);
         AdminPages.AssertSentToSignIn("GET /customers by someone no longer on the allow-list", guestAfter);
+        await using var scope = after.Services.CreateAsyncScope();
+        var changes = await scope.ServiceProvider.GetRequiredService<CrmDbContext>().AuditLog.AsNoTracking()
+            .Where(r => r.Action == AuditActions.RoleChanged).ToListAsync();
+        var change = Assert.Single(changes);
+        Assert.Equal(("system", boss, "admin → marketer"), (change.Actor, change.TargetLabel, change.Details));
     }
 
     /// <summary>A request carrying a copied Cookie header, from a client that keeps no cookies of its own.</summary>
