@@ -44,6 +44,9 @@ public static class AuditActions
         CampaignSent, CampaignScheduled, CampaignCancelled, CampaignRetried, CampaignDeleted,
     ];
 
+    /// <summary>How a person proved their email, as the sign-in rows say it: "with google", "with development sign-in".</summary>
+    public static string SignedInWith(string method) => method == "development" ? "with development sign-in" : $"with {method}";
+
     public static bool IsKnown(string action) => All.Contains(action, StringComparer.Ordinal);
 }
 

@@ -12,8 +12,8 @@ namespace XenoCrm.Core.Sessions;
 /// <paramref name="IdleTimeout"/> without a request.</summary>
 public sealed record SessionLimits(TimeSpan AbsoluteLifetime, TimeSpan IdleTimeout);
 
-/// <summary>Who signs in, with the role the configuration gives them now, and from where.</summary>
-public sealed record SessionStart(string Email, string Name, CrmRole Role, string? RemoteAddress, string? UserAgent);
+/// <summary>Who signs in, with the role the configuration gives them now, how (<c>google</c>, <c>development</c>) and from where.</summary>
+public sealed record SessionStart(string Email, string Name, CrmRole Role, string? Method, string? RemoteAddress, string? UserAgent);
 
 /// <summary>What a request's session check found: the session (with its current role), or why it was refused.</summary>
 public sealed record SessionCheck(Session? Session, string? RefusedBecause)
@@ -23,7 +23,7 @@ public sealed record SessionCheck(Session? Session, string? RefusedBecause)
 
 /// <summary>
 /// The one place sessions are started, checked, touched and revoked, for the cookie handler, the sign-out and the
-/// sessions page alike. A session ends by its row: revoked, past its absolute lifetime, idle too long, or its person
+/// sessions page alike, and so the one place their audit rows (sign-in, sign-out, revoked, role changed) are written. A session ends by its row: revoked, past its absolute lifetime, idle too long, or its person
 /// no longer on the allow-list; every request checks the row, so an end takes effect on the next request on every
 /// instance.
 /// </summary>
@@ -61,7 +61,9 @@ public sealed class SessionStore(CrmDbContext db, AuditTrail audit, TimeProvider
             UserAgent = Bounded(start.UserAgent, Session.UserAgentMaxLength),
         };
         db.Sessions.Add(row);
-        await db.SaveChangesAsync(ct);
+        // Saved with the session row, in one SaveChanges.
+        await audit.RecordAsync(db, new AuditEntry(new AuditActor(row.Email, row.RemoteAddress), AuditActions.SignIn,
+            Details: start.Method is null ? null : AuditActions.SignedInWith(start.Method)), ct);
         SessionEvents.Started(logger, row.Email, row.Label, row.Role, row.RemoteAddress);
         return (token, row);
     }
@@ -123,13 +125,15 @@ public sealed class SessionStore(CrmDbContext db, AuditTrail audit, TimeProvider
     }
 
     /// <summary>Sign-out: the session's row is revoked, so a copy of the cookie opens nothing afterwards.</summary>
-    public async Task SignOutAsync(string token, CancellationToken ct)
+    /// <param name="by">The person signing out, from where.</param>
+    public async Task SignOutAsync(string token, AuditActor by, CancellationToken ct)
     {
         var hash = HashOf(token);
         var row = await db.Sessions.AsNoTracking().Where(s => s.TokenHash == hash && s.RevokedAt == null).SingleOrDefaultAsync(ct);
         if (row is not null && await RevokeWhereAsync(db.Sessions.Where(s => s.Id == row.Id), row.Email, SessionEvents.Reasons.SignedOut, ct) == 1)
         {
             SessionEvents.Revoked(logger, row.Email, row.Label, row.Email, SessionEvents.Reasons.SignedOut);
+            await audit.RecordAsync(db, new AuditEntry(by, AuditActions.SignOut), ct);
         }
     }
 

@@ -4,8 +4,11 @@ using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Authentication.OAuth;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.Extensions.Options;
+using XenoCrm.Core.Audit;
+using XenoCrm.Core.Data;
 using XenoCrm.Core.Sessions;
 using XenoCrm.ServiceDefaults.Messaging;
+using XenoCrm.Web.Audit;
 
 namespace XenoCrm.Web.Authentication;
 
@@ -45,7 +48,7 @@ public static class CrmAuthenticationExtensions
                 cookie.SlidingExpiration = true;
                 // Each request's cookie is checked against its row in the sessions table (revoked, lifetimes, allow-list, role).
                 // Delegates rather than EventsType: an events type replaces Events wholesale, and the redirects
-                // (TransportSecurityExtensions) and the audit trail (AuditLogExtensions) wrap these delegates.
+                // (TransportSecurityExtensions) wrap these delegates.
                 cookie.Events.OnSigningIn = context => SessionEventsOf(context.HttpContext).SigningIn(context);
                 cookie.Events.OnValidatePrincipal = context => SessionEventsOf(context.HttpContext).ValidatePrincipal(context);
                 cookie.Events.OnSigningOut = context => SessionEventsOf(context.HttpContext).SigningOut(context);
@@ -84,7 +87,7 @@ public static class CrmAuthenticationExtensions
     /// Trusts only what Google's user-info endpoint said over the back channel: <c>email_verified</c>
     /// and the Workspace domain <c>hd</c>. A <c>hd</c> in the browser's request means nothing here.
     /// </summary>
-    private static Task AdmitGoogleUser(OAuthCreatingTicketContext context, AuthOptions options)
+    private static async Task AdmitGoogleUser(OAuthCreatingTicketContext context, AuthOptions options)
     {
         var user = context.User;
         var email = user.TryGetProperty("email", out var e) ? e.GetString() : null;
@@ -92,6 +95,7 @@ public static class CrmAuthenticationExtensions
         var hostedDomain = user.TryGetProperty("hd", out var hd) ? hd.GetString() : null;
         if (email is null || !verified)
         {
+            await RecordRefusedAsync(context.HttpContext, email, AuditOutcomes.Unverified);
             // GoogleHandler ignores context.Fail() here and would sign the user in anyway; only an exception ends the sign-in.
             throw new AuthenticationFailureException(DeniedReason.Unverified);
         }
@@ -101,12 +105,19 @@ public static class CrmAuthenticationExtensions
                && options.AllowedDomains.Contains(hostedDomain, StringComparer.OrdinalIgnoreCase);
         if (!allowed)
         {
+            await RecordRefusedAsync(context.HttpContext, email, AuditOutcomes.NotAllowed);
             throw new AuthenticationFailureException(DeniedReason.NotAllowed);
         }
         var name = user.TryGetProperty("name", out var n) ? n.GetString() : null;
         context.Principal = CrmSignIn.Principal(email, name, "google");
-        return Task.CompletedTask;
     }
+
+    /// <summary>Not cancelled with the request: a person who closes the tab is still recorded.</summary>
+    private static Task RecordRefusedAsync(HttpContext http, string? email, string outcome) =>
+        http.RequestServices.GetRequiredService<AuditTrail>().RecordAsync(
+            http.RequestServices.GetRequiredService<CrmDbContext>(),
+            new AuditEntry(AuditActors.Claiming(http, email), AuditActions.SignInDenied, Details: AuditActions.SignedInWith("google"), Outcome: outcome),
+            CancellationToken.None);
 
     private static AuthOptions ReadAuthOptions(IConfiguration configuration)
     {

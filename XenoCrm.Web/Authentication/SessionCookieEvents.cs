@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.Extensions.Options;
 using XenoCrm.Core.Sessions;
+using XenoCrm.Web.Audit;
 
 namespace XenoCrm.Web.Authentication;
 
@@ -34,7 +35,7 @@ public sealed class SessionCookieEvents(IOptions<AuthOptions> options, SessionSt
         var role = auth.CurrentRoleOf(email) ?? throw new InvalidOperationException($"{email} is not on the allow-list.");
         var http = context.HttpContext;
         var (token, row) = await sessions.StartAsync(
-            new SessionStart(email, signingIn.FindFirstValue(ClaimTypes.Name) ?? email, role,
+            new SessionStart(email, signingIn.FindFirstValue(ClaimTypes.Name) ?? email, role, signingIn.FindFirstValue(ClaimTypes.AuthenticationMethod),
                 http.Connection.RemoteIpAddress?.ToString(), http.Request.Headers.UserAgent.ToString()),
             auth.SessionLimits, http.RequestAborted);
         context.Principal = PrincipalOf(row, token, signingIn.FindFirstValue(ClaimTypes.AuthenticationMethod));
@@ -61,7 +62,8 @@ public sealed class SessionCookieEvents(IOptions<AuthOptions> options, SessionSt
     {
         if (context.HttpContext.User.FindFirstValue(CrmSignIn.SessionTokenClaim) is { } token)
         {
-            await sessions.SignOutAsync(token, context.HttpContext.RequestAborted);
+            // Not cancelled with the request: a browser closed mid sign-out still ends the session, and the audit says so.
+            await sessions.SignOutAsync(token, context.HttpContext.AuditActor(), CancellationToken.None);
         }
     }
 

@@ -96,7 +96,9 @@ public static class SharedDataProtectionExtensions
             using var rsa = RSA.Create(3072);
             var request = new CertificateRequest("CN=XenoCrm data-protection keys", rsa, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
             request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.KeyEncipherment | X509KeyUsageFlags.DataEncipherment, critical: true));
-            using var certificate = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddMinutes(-5), DateTimeOffset.UtcNow.AddYears(100));
+            // Composition runs before the container holds a TimeProvider; a 100-year certificate needs no test clock.
+            var now = TimeProvider.System.GetUtcNow();
+            using var certificate = request.CreateSelfSigned(now.AddMinutes(-5), now.AddYears(100));
             // False when another process starting in the same folder wrote it first: then both use that one.
             created = OwnerOnlyFiles.TryCreate(path, certificate.Export(X509ContentType.Pkcs12));
         }

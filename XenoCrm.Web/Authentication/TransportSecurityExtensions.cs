@@ -4,7 +4,6 @@ using System.Net;
 using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
-using Microsoft.AspNetCore.Authentication.Google;
 using Microsoft.AspNetCore.HttpOverrides;
 using Microsoft.AspNetCore.HttpsPolicy;
 using IPNetwork = System.Net.IPNetwork;
@@ -101,10 +100,10 @@ public static class TransportSecurityExtensions
             hsts.IncludeSubDomains = options.Value.IncludeSubDomains;
         });
 
-        // PostConfigure, so that these hold whatever the cookie's own configuration says.
+        // PostConfigure, so that the redirects wrap whatever the cookie's own configuration put in its events. The session
+        // cookie and Google's correlation cookie are SameAsRequest where they are added (CrmAuthenticationExtensions).
         builder.Services.PostConfigure<CookieAuthenticationOptions>(CookieAuthenticationDefaults.AuthenticationScheme, cookie =>
         {
-            cookie.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
             cookie.Events.OnRedirectToLogin = RelativeRedirect(cookie.Events.OnRedirectToLogin);
             cookie.Events.OnRedirectToAccessDenied = RelativeRedirect(cookie.Events.OnRedirectToAccessDenied);
             cookie.Events.OnRedirectToLogout = RelativeRedirect(cookie.Events.OnRedirectToLogout);
@@ -116,8 +115,6 @@ public static class TransportSecurityExtensions
             // Antiforgery's default never sets Secure, even over HTTPS.
             antiforgery.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
         });
-        builder.Services.PostConfigure<GoogleOptions>(GoogleDefaults.AuthenticationScheme, google =>
-            google.CorrelationCookie.SecurePolicy = CookieSecurePolicy.SameAsRequest);
         builder.Services.AddHostedService<AllowedHostsWarning>();
         return builder;
     }
@@ -139,13 +136,15 @@ public static class TransportSecurityExtensions
         {
             app.UseForwardedHeaders();
         }
-        var cookies = app.ApplicationServices.GetRequiredService<IOptionsMonitor<CookieAuthenticationOptions>>();
-        var antiforgery = app.ApplicationServices.GetRequiredService<IOptions<AntiforgeryOptions>>();
+        string[] names =
+        [
+            app.ApplicationServices.GetRequiredService<IOptionsMonitor<CookieAuthenticationOptions>>().Get(CookieAuthenticationDefaults.AuthenticationScheme).Cookie.Name!,
+            app.ApplicationServices.GetRequiredService<IOptions<AntiforgeryOptions>>().Value.Cookie.Name!,
+        ];
         return app.Use((http, next) =>
         {
             if (http.Request.IsHttps)
             {
-                var names = new[] { cookies.Get(CookieAuthenticationDefaults.AuthenticationScheme).Cookie.Name!, antiforgery.Value.Cookie.Name! };
                 HostPrefixedCookies.Apply(http, names);
             }
             return next(http);
@@ -284,16 +283,15 @@ internal static class HostPrefixedCookies
 /// One warning at start when the server listens beyond loopback and accepts any Host header: the operator of an
 /// exposed server should name the host names clients use (<c>AllowedHosts</c>), so that a foreign Host gets 400.
 /// </summary>
-public sealed class AllowedHostsWarning(IConfiguration configuration, ILogger<AllowedHostsWarning> logger) : IHostedService
+public sealed class AllowedHostsWarning(IConfiguration configuration, IOptions<AuthOptions> auth, ILogger<AllowedHostsWarning> logger) : IHostedService
 {
     public Task StartAsync(CancellationToken cancellationToken)
     {
         var allowedHosts = configuration["AllowedHosts"];
-        var addresses = ListeningAddresses.Read(configuration);
-        if ((string.IsNullOrWhiteSpace(allowedHosts) || allowedHosts.Trim() == "*") && !addresses.All(ListeningAddresses.IsLoopback))
+        if ((string.IsNullOrWhiteSpace(allowedHosts) || allowedHosts.Trim() == "*") && auth.Value.ReachableBeyondLoopback)
         {
             logger.LogWarning("XenoCrm listens on {Addresses} and accepts any Host header: set AllowedHosts to the host names clients use " +
-                "(e.g. AllowedHosts=crm.myshop.com), so that a request for another host is refused with 400", string.Join(", ", addresses));
+                "(e.g. AllowedHosts=crm.myshop.com), so that a request for another host is refused with 400", auth.Value.ListeningOn);
         }
         return Task.CompletedTask;
     }

@@ -52,7 +52,7 @@ public sealed class SignInModel(IOptions<AuthOptions> options, FailedAuthenticat
             {
                 // Once per address and window, as the log says it: a row per refused attempt would hand a flood the database.
                 await audit.RecordAsync(db, new AuditEntry(AuditActors.Claiming(HttpContext, null), AuditActions.SignInDenied,
-                    Details: AuditLogExtensions.With("development"), Outcome: AuditOutcomes.Throttled), CancellationToken.None);
+                    Details: AuditActions.SignedInWith("development"), Outcome: AuditOutcomes.Throttled), CancellationToken.None);
             }
             await FailedAuthenticationThrottle.WriteTooManyAttemptsAsync(HttpContext, retryAfter);
             return new EmptyResult();
@@ -66,7 +66,7 @@ public sealed class SignInModel(IOptions<AuthOptions> options, FailedAuthenticat
             throttle.RecordFailure(HttpContext, AuthenticationAttempt.SignIn);
             // Bounded by the throttle: an address gets a few refusals a window before it is held back.
             await audit.RecordAsync(db, new AuditEntry(AuditActors.Claiming(HttpContext, Email), AuditActions.SignInDenied,
-                Details: AuditLogExtensions.With("development"), Outcome: AuditOutcomes.NotAllowed), CancellationToken.None);
+                Details: AuditActions.SignedInWith("development"), Outcome: AuditOutcomes.NotAllowed), CancellationToken.None);
             return RedirectToPage("/Account/Denied", new { reason = DeniedReason.NotAllowed });
         }
         await CrmSignIn.SignInAsync(HttpContext, CrmSignIn.Principal(Email, name: null, "development"));
