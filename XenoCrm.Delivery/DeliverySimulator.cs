@@ -81,11 +81,14 @@ public sealed class DeliverySimulator(IMessagePublisher publisher, IOptions<Deli
 
         try
         {
-            await PublishReceiptsAsync(messages, ct);
+            // Not cancelled by the sender hanging up (a worker killed mid-request): once receipts start going out the
+            // messages are sent, and undoing the reservation then would count them, and send them, again when the
+            // reconciler resubmits (CampaignSendTests.Send_RecoversExactlyOnce_WhenTheWorkerIsKilledMidSend).
+            await PublishReceiptsAsync(messages, CancellationToken.None);
         }
         catch
         {
-            // The sender gets an error and will resubmit: these ids must then count as new again.
+            // The broker refused: the sender gets an error and will resubmit, so these ids must then count as new again.
             lock (_acceptedLock)
             {
                 foreach (var key in added)
