@@ -53,13 +53,16 @@ public sealed partial class MetricsTests(SharedServers servers)
 
         // The counters moved between the two scrapes, by what happened in between.
         var afterOrders = await ScrapeAsync(http, web);
-        var workerAfterOrders = await ScrapeAsync(http, worker);
+        var deadLetters = await stack.ScalarAsync("SELECT COUNT(*) FROM dead_letters");
+        var workerAfterOrders = await ScrapeUntilAsync(http, worker,
+            s => s.Sum("xenocrm_dead_letters_total", ("kind", "orders")) >= deadLetters
+                 && s.Sum("xenocrm_ingestion_committed_total", ("kind", "orders")) - workerAfterCustomers.Sum("xenocrm_ingestion_committed_total", ("kind", "orders")) >= Orders);
         Assert.Equal(Customers, afterCustomers.Sum("xenocrm_ingestion_accepted_total", ("kind", "customers")));
         Assert.Equal(0, afterCustomers.Sum("xenocrm_ingestion_accepted_total", ("kind", "orders")));
         Assert.Equal(Orders + 1, afterOrders.Sum("xenocrm_ingestion_accepted_total", ("kind", "orders")) - afterCustomers.Sum("xenocrm_ingestion_accepted_total", ("kind", "orders")));
         Assert.Equal(Customers, workerAfterCustomers.Sum("xenocrm_ingestion_committed_total", ("kind", "customers")));
         Assert.Equal(Orders, workerAfterOrders.Sum("xenocrm_ingestion_committed_total", ("kind", "orders")) - workerAfterCustomers.Sum("xenocrm_ingestion_committed_total", ("kind", "orders")));
-        Assert.Equal(await stack.ScalarAsync("SELECT COUNT(*) FROM dead_letters"), workerAfterOrders.Sum("xenocrm_dead_letters_total", ("kind", "orders")));
+        Assert.Equal(deadLetters, workerAfterOrders.Sum("xenocrm_dead_letters_total", ("kind", "orders")));
 
         // A campaign to every customer, scraped while it sends.
         var campaignId = await CampaignDeployment.CreateCampaignAsync(stack);
@@ -76,16 +79,9 @@ public sealed partial class MetricsTests(SharedServers servers)
         Assert.True(completedDuring >= 2, $"The completed counter took {completedDuring} values strictly between 0 and {Customers} over {during.Count} scrapes during the send.");
 
         // The receipts can complete a campaign before its last chunk job has committed its Submitted mark (Delivery
-        // publishes them before answering), a counter moves just after the commit it counts, and a scrape may be
-        // answered from the exporter's cache of a few hundred ms: on a loaded machine the last scrapes lag the rows.
-        var final = await ScrapeAsync(http, worker);
-        for (var settle = DateTime.UtcNow + TimeSpan.FromSeconds(15);
-             (final.Sum("xenocrm_campaign_messages_submitted_total") < Customers || final.Sum("xenocrm_campaign_messages_completed_total") < Customers)
-             && DateTime.UtcNow < settle;)
-        {
-            await Task.Delay(200);
-            final = await ScrapeAsync(http, worker);
-        }
+        // publishes them before answering).
+        var final = await ScrapeUntilAsync(http, worker,
+            s => s.Sum("xenocrm_campaign_messages_submitted_total") >= Customers && s.Sum("xenocrm_campaign_messages_completed_total") >= Customers);
         var finalWeb = await ScrapeAsync(http, web);
         var sent = await stack.ScalarAsync($"SELECT COUNT(*) FROM communication_log WHERE campaign_id = {campaignId} AND status = {(int)MessageStatus.Sent}");
         var failed = await stack.ScalarAsync($"SELECT COUNT(*) FROM communication_log WHERE campaign_id = {campaignId} AND status = {(int)MessageStatus.Failed}");
@@ -167,6 +163,22 @@ public sealed partial class MetricsTests(SharedServers servers)
     {
         public long Sum(string name, params (string Label, string Value)[] labels) =>
             (long)Samples.Where(s => s.Name == name && labels.All(l => s.Labels.GetValueOrDefault(l.Label) == l.Value)).Sum(s => s.Value);
+    }
+
+    /// <summary>
+    /// Scrapes until <paramref name="settled"/> holds, for up to 15 s, and returns the last scrape (the assertions then
+    /// say what is off). A counter moves just after the commit it counts, and a scrape may be answered from the
+    /// exporter's cache of a few hundred ms, so on a loaded machine the first scrape after the rows can lag them.
+    /// </summary>
+    private static async Task<Scrape> ScrapeUntilAsync(HttpClient http, Uri process, Func<Scrape, bool> settled)
+    {
+        var scrape = await ScrapeAsync(http, process);
+        for (var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(15); !settled(scrape) && DateTime.UtcNow < deadline;)
+        {
+            await Task.Delay(200);
+            scrape = await ScrapeAsync(http, process);
+        }
+        return scrape;
     }
 
     private static async Task<Scrape> ScrapeAsync(HttpClient http, Uri process)
