@@ -93,6 +93,9 @@ public sealed class BrowserSession : IAsyncDisposable
         });
         context.SetDefaultTimeout(10_000);
         context.SetDefaultNavigationTimeout(15_000);
+        // Expect(…) waits on its own clock (5 s by default), which the API reference's first render under a busy CI run
+        // once missed; the same 10 s as every other wait here.
+        Assertions.SetDefaultExpectTimeout(10_000);
         return new BrowserSession(crm, test, output, context, await context.NewPageAsync());
     }
 
