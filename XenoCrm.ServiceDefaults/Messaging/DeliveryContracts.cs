@@ -1,9 +1,40 @@
 using System.Globalization;
+using System.Text.Json.Serialization;
 
 namespace XenoCrm.ServiceDefaults.Messaging;
 
-/// <summary>One message handed to the Delivery service; <see cref="Id"/> is its idempotency key.</summary>
-public sealed record OutboundMessage(string Id, string To, string Body);
+/// <summary>How a message reaches its recipient; the wire names are <c>email</c> and <c>sms</c>.</summary>
+[JsonConverter(typeof(JsonStringEnumConverter<MessageChannel>))]
+public enum MessageChannel
+{
+    [JsonStringEnumMemberName("email")] Email,
+    [JsonStringEnumMemberName("sms")] Sms,
+}
+
+/// <summary>
+/// One message handed to the Delivery service; <see cref="Id"/> is its idempotency key, <see cref="To"/> the
+/// email address or phone number of <see cref="Channel"/>, <see cref="Body"/> the plain text (the SMS text, or an
+/// email's text part).
+/// </summary>
+public sealed record OutboundMessage(string Id, string To, string Body)
+{
+    public MessageChannel Channel { get; init; } = MessageChannel.Email;
+
+    /// <summary>Email only.</summary>
+    public string? Subject { get; init; }
+
+    /// <summary>The sender's display name (email only).</summary>
+    public string? SenderName { get; init; }
+
+    /// <summary>The From address of an email, or the sender id of an SMS.</summary>
+    public string? SenderAddress { get; init; }
+
+    /// <summary>An email's HTML part; without it the email is sent as plain text only.</summary>
+    public string? HtmlBody { get; init; }
+
+    /// <summary>The recipient's one-click unsubscribe link (marketing email: List-Unsubscribe, RFC 8058).</summary>
+    public string? UnsubscribeUrl { get; init; }
+}
 
 /// <param name="Accepted">Messages seen for the first time.</param>
 /// <param name="Duplicates">Messages whose id was already accepted: answered with their first outcome, not sent again.</param>
