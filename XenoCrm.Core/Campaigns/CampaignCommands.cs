@@ -110,7 +110,7 @@ public sealed class CampaignCommands(CrmDbContext db, ICampaignSendJobs sendJobs
         return new(Outcome.Done, await db.Campaigns.AsNoTracking().SingleAsync(c => c.Id == id, ct));
     }
 
-    /// <summary>Resends only the Failed recipients of a completed campaign, as its next attempt.</summary>
+    /// <summary>Resends the transiently Failed recipients of a completed campaign, as its next attempt; permanent failures are never resent.</summary>
     public async Task<Result> RetryFailedAsync(long id, AuditActor by, CancellationToken ct)
     {
         var current = await db.Campaigns.AsNoTracking().Where(c => c.Id == id).Select(c => new { c.Status, c.Attempt, c.Failed }).SingleOrDefaultAsync(ct);
@@ -121,6 +121,11 @@ public sealed class CampaignCommands(CrmDbContext db, ICampaignSendJobs sendJobs
         if (!CampaignLifecycle.Allows(current.Status, CampaignCommand.RetryFailed) || current.Failed == 0)
         {
             return Result.Refused($"Campaign {id} is {current.Status} with {current.Failed} failed messages; only a completed campaign with failures can retry them.");
+        }
+        var plan = await CampaignStatistics.RetryPlanAsync(db, id, ct);
+        if (plan.Retryable == 0)
+        {
+            return Result.Refused($"All {plan.Permanent} failed messages of campaign {id} failed permanently (a bounced address, an unknown recipient, a complaint or a template error); they are not sent again.");
         }
         if (await CampaignLifecycle.RetryFailedAsync(db, sendJobs, audit, by, id, current.Attempt, Now(), ct) is null)
         {

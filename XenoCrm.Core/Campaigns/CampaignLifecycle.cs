@@ -214,8 +214,8 @@ public static class CampaignLifecycle
     }
 
     /// <summary>
-    /// Moves the Failed recipients of a completed campaign back to Pending as its next attempt and the campaign back to
-    /// Sending, then hands the attempt's chunks to Workers. <paramref name="attempt"/> is the attempt the caller read: two
+    /// Moves the transiently Failed recipients of a completed campaign back to Pending as its next attempt and the
+    /// campaign back to Sending, then hands the attempt's chunks to Workers; permanent failures stay Failed. <paramref name="attempt"/> is the attempt the caller read: two
     /// concurrent retries of it resend once, the other gets null.
     /// </summary>
     public static async Task<int?> RetryFailedAsync(
@@ -240,7 +240,7 @@ public static class CampaignLifecycle
             await transaction.RollbackAsync(ct);
             return null;
         }
-        var details = string.Create(CultureInfo.InvariantCulture, $"attempt {next}, {resent} failed messages resent");
+        var details = string.Create(CultureInfo.InvariantCulture, $"attempt {next}, {resent} transiently failed messages resent");
         await audit.RecordAsync(db, Audited(by, AuditActions.CampaignRetried, campaignId, await NameAsync(db, campaignId, ct), details), ct);
         await transaction.CommitAsync(ct);
         sendJobs.RetryFailed(campaignId, next);

@@ -39,9 +39,14 @@ public static class CampaignStatistics
         public double Progress => AudienceSize is null or 0 ? (Status == CampaignStatus.Completed ? 1 : 0) : (double)(Sent + Failed + Skipped) / AudienceSize.Value;
     }
 
-    public sealed record FailureReason(string Reason, int Count);
+    /// <summary>Failures of one reason in one attempt; <paramref name="Permanent"/> ones are never retried.</summary>
+    public sealed record FailureReason(string Reason, int Attempt, int Count, bool Permanent);
 
-    public sealed record Detail(Summary Campaign, string Template, JsonElement? Rules, bool RulesFrozen, IReadOnlyList<FailureReason> Failures);
+    /// <summary>What "retry failed" would do now: resend the <paramref name="Retryable"/> (transient) failures, keep the permanent ones.</summary>
+    public sealed record RetryPlan(int Retryable, int Permanent);
+
+    /// <param name="Failures">Every attempt's failures, the ones a retry resent included (from <see cref="EarlierAttempt"/>).</param>
+    public sealed record Detail(Summary Campaign, string Template, JsonElement? Rules, bool RulesFrozen, IReadOnlyList<FailureReason> Failures, RetryPlan Retry);
 
     public sealed record MessageRow(
         long Id,
@@ -81,17 +86,34 @@ public static class CampaignStatistics
         var campaign = await db.Campaigns.AsNoTracking().Where(c => c.Id == id)
             .Select(c => new { c.Template, c.RulesSnapshot, CurrentRules = c.Segment!.Rules })
             .SingleAsync(ct);
-        // Ordered on an anonymous type: EF cannot order on a member of a record built by its constructor.
-        var failures = summary.Failed == 0 ? [] : (await db.CommunicationLog.AsNoTracking()
+        var current = await db.CommunicationLog.AsNoTracking()
             .Where(l => l.CampaignId == id && l.Status == MessageStatus.Failed)
-            .GroupBy(l => l.FailureReason)
-            .Select(g => new { Reason = g.Key, Count = g.Count() })
-            .OrderByDescending(f => f.Count)
-            .ToListAsync(ct))
-            .Select(f => new FailureReason(f.Reason ?? "Unknown", f.Count))
+            .GroupBy(l => new { l.FailureReason, l.Attempt })
+            .Select(g => new { g.Key.FailureReason, g.Key.Attempt, Count = g.Count() })
+            .ToListAsync(ct);
+        var earlier = await db.EarlierAttempts.AsNoTracking()
+            .Where(a => a.CampaignId == id)
+            .GroupBy(a => new { a.FailureReason, a.Attempt })
+            .Select(g => new { g.Key.FailureReason, g.Key.Attempt, Count = g.Count() })
+            .ToListAsync(ct);
+        var failures = current.Concat(earlier)
+            .GroupBy(f => (f.FailureReason, f.Attempt))
+            .Select(g => new FailureReason(g.Key.FailureReason ?? "Unknown", g.Key.Attempt, g.Sum(f => f.Count), DeliveryFailures.IsPermanent(g.Key.FailureReason)))
+            .OrderBy(f => f.Attempt).ThenByDescending(f => f.Count).ThenBy(f => f.Reason, StringComparer.Ordinal)
             .ToList();
+        var permanent = current.Where(f => DeliveryFailures.IsPermanent(f.FailureReason)).Sum(f => f.Count);
+        var retry = new RetryPlan(current.Sum(f => f.Count) - permanent, permanent);
         var rules = campaign.RulesSnapshot ?? campaign.CurrentRules;
-        return new Detail(summary, campaign.Template, rules is null ? null : JsonDocument.Parse(rules).RootElement.Clone(), campaign.RulesSnapshot is not null, failures);
+        return new Detail(summary, campaign.Template, rules is null ? null : JsonDocument.Parse(rules).RootElement.Clone(), campaign.RulesSnapshot is not null, failures, retry);
+    }
+
+    /// <summary>How many of the campaign's Failed rows a retry would resend, by the same rule the retry resends them by.</summary>
+    public static async Task<RetryPlan> RetryPlanAsync(CrmDbContext db, long campaignId, CancellationToken ct)
+    {
+        var failed = db.CommunicationLog.Where(l => l.CampaignId == campaignId && l.Status == MessageStatus.Failed);
+        var all = await failed.CountAsync(ct);
+        var retryable = all == 0 ? 0 : await failed.Where(DeliveryFailures.IsRetryable).CountAsync(ct);
+        return new RetryPlan(retryable, all - retryable);
     }
 
     /// <summary>The log of one campaign, by id; <paramref name="search"/> matches the customer's name or email.</summary>
@@ -112,7 +134,10 @@ public static class CampaignStatistics
             l.Id, l.CustomerId, l.Customer!.Name, l.Customer.Email, l.Status, l.Attempt, l.FailureReason, l.Message, l.SubmittedAt, l.CompletedAt));
     }
 
-    /// <summary>Messages reaching Sent or Failed over time, in buckets sized to the campaign's duration (for the chart).</summary>
+    /// <summary>
+    /// Messages reaching Sent or Failed over time, in buckets sized to the campaign's duration (for the chart); the
+    /// failures of attempts a retry resent count where they happened.
+    /// </summary>
     public static async Task<IReadOnlyList<TimelinePoint>> TimelineAsync(CrmDbContext db, long campaignId, CancellationToken ct)
     {
         var span = await db.CommunicationLog.AsNoTracking()
@@ -120,7 +145,13 @@ public static class CampaignStatistics
             .GroupBy(l => 1)
             .Select(g => new { First = g.Min(l => l.CompletedAt), Last = g.Max(l => l.CompletedAt) })
             .SingleOrDefaultAsync(ct);
-        if (span?.First is not { } first || span.Last is not { } last)
+        var earlierSpan = await db.EarlierAttempts.AsNoTracking()
+            .Where(a => a.CampaignId == campaignId && a.CompletedAt != null)
+            .GroupBy(a => 1)
+            .Select(g => new { First = g.Min(a => a.CompletedAt), Last = g.Max(a => a.CompletedAt) })
+            .SingleOrDefaultAsync(ct);
+        DateTime? firstSeen = Earliest(span?.First, earlierSpan?.First), lastSeen = Latest(span?.Last, earlierSpan?.Last);
+        if (firstSeen is not { } first || lastSeen is not { } last)
         {
             return [];
         }
@@ -130,19 +161,27 @@ public static class CampaignStatistics
         var failed = (int)MessageStatus.Failed;
         var rows = db.Provider == CrmDatabaseProvider.MySql
             ? db.Database.SqlQuery<Bucket>($"""
-                SELECT TIMESTAMPDIFF(SECOND, {first}, completed_at) DIV {bucket} AS N,
-                       SUM(CASE WHEN status = {sent} THEN 1 ELSE 0 END) AS Sent, SUM(CASE WHEN status = {failed} THEN 1 ELSE 0 END) AS Failed
-                FROM communication_log WHERE campaign_id = {campaignId} AND completed_at IS NOT NULL
+                SELECT TIMESTAMPDIFF(SECOND, {first}, t.completed_at) DIV {bucket} AS N,
+                       SUM(CASE WHEN t.status = {sent} THEN 1 ELSE 0 END) AS Sent, SUM(CASE WHEN t.status = {failed} THEN 1 ELSE 0 END) AS Failed
+                FROM (SELECT status, completed_at FROM communication_log WHERE campaign_id = {campaignId} AND completed_at IS NOT NULL
+                      UNION ALL
+                      SELECT {failed}, completed_at FROM earlier_attempts WHERE campaign_id = {campaignId} AND completed_at IS NOT NULL) AS t
                 GROUP BY N ORDER BY N
                 """)
             : db.Database.SqlQuery<Bucket>($"""
-                SELECT CAST((julianday(completed_at) - julianday({first})) * 86400 AS INTEGER) / {bucket} AS N,
-                       SUM(CASE WHEN status = {sent} THEN 1 ELSE 0 END) AS Sent, SUM(CASE WHEN status = {failed} THEN 1 ELSE 0 END) AS Failed
-                FROM communication_log WHERE campaign_id = {campaignId} AND completed_at IS NOT NULL
+                SELECT CAST((julianday(t.completed_at) - julianday({first})) * 86400 AS INTEGER) / {bucket} AS N,
+                       SUM(CASE WHEN t.status = {sent} THEN 1 ELSE 0 END) AS Sent, SUM(CASE WHEN t.status = {failed} THEN 1 ELSE 0 END) AS Failed
+                FROM (SELECT status, completed_at FROM communication_log WHERE campaign_id = {campaignId} AND completed_at IS NOT NULL
+                      UNION ALL
+                      SELECT {failed}, completed_at FROM earlier_attempts WHERE campaign_id = {campaignId} AND completed_at IS NOT NULL) AS t
                 GROUP BY N ORDER BY N
                 """);
         return [.. (await rows.ToListAsync(ct)).Select(b => new TimelinePoint(first.AddSeconds(b.N * bucket), (int)b.Sent, (int)b.Failed))];
     }
+
+    private static DateTime? Earliest(DateTime? a, DateTime? b) => a is null ? b : b is null ? a : a < b ? a : b;
+
+    private static DateTime? Latest(DateTime? a, DateTime? b) => a is null ? b : b is null ? a : a > b ? a : b;
 
     public static bool TryParseStatus(string? value, out MessageStatus? status)
     {

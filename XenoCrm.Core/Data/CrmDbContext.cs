@@ -30,6 +30,7 @@ public abstract class CrmDbContext(DbContextOptions options) : DbContext(options
     public DbSet<Segment> Segments => Set<Segment>();
     public DbSet<Campaign> Campaigns => Set<Campaign>();
     public DbSet<CommunicationLogEntry> CommunicationLog => Set<CommunicationLogEntry>();
+    public DbSet<EarlierAttempt> EarlierAttempts => Set<EarlierAttempt>();
     public DbSet<Session> Sessions => Set<Session>();
     public DbSet<AuditLogEntry> AuditLog => Set<AuditLogEntry>();
 

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using System.Text.RegularExpressions;
 using Microsoft.Playwright;
 using Xunit.Abstractions;
 using static Microsoft.Playwright.Assertions;
@@ -48,6 +49,7 @@ public sealed class AuditPageBrowserTests(EmbeddedCrm crm, ITestOutputHelper out
             var download = await page.RunAndWaitForDownloadAsync(() => page.Locator("#export-messages").ClickAsync());
             Assert.EndsWith(".csv", download.SuggestedFilename, StringComparison.Ordinal);
             await page.GetByRole(AriaRole.Button, new() { Name = "Retry failed", Exact = true }).ClickAsync();
+            await page.Locator("#confirm-retry").GetByRole(AriaRole.Button, new() { NameRegex = new Regex("^Resend ") }).ClickAsync();
             await Expect(page.GetByRole(AriaRole.Status)).ToContainTextAsync("Resending the failed messages");
 
             await page.GotoAsync($"/campaigns/{scheduledId}");

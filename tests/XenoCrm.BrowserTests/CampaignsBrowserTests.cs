@@ -112,7 +112,7 @@ public sealed class CampaignsBrowserTests(EmbeddedCrm crm, ITestOutputHelper out
             var byReason = 0;
             foreach (var row in await reasons.AllAsync())
             {
-                byReason += Number(await row.Locator("td").Nth(1).InnerTextAsync());
+                byReason += Number(await row.Locator("td").Nth(2).InnerTextAsync());
             }
             Assert.Equal(first.Failed, byReason);
 
@@ -150,10 +150,18 @@ public sealed class CampaignsBrowserTests(EmbeddedCrm crm, ITestOutputHelper out
             var api = await CampaignFromApiAsync(key, campaignId);
             Assert.Equal((first.Audience, first.Sent, first.Failed, 1), (api.AudienceSize, api.Sent, api.Failed, api.Attempt));
 
-            // Retry: only the failed recipients go again, as attempt 2; about 10 % of them fail again.
+            // Retry: only the transiently failed recipients go again, as attempt 2; about 10 % of them fail again.
+            // Before confirming, the page says how many go again and how many failures are permanent.
             await listed.GetByRole(AriaRole.Link, new() { Name = CampaignName }).ClickAsync();
             await Expect(page).ToHaveURLAsync(detailsUrl);
             await page.GetByRole(AriaRole.Button, new() { Name = "Retry failed", Exact = true }).ClickAsync();
+            var plan = await CampaignRetryPlanAsync(key, campaignId);
+            Assert.Equal(first.Failed, plan.Retryable + plan.Permanent);
+            Assert.True(plan.Retryable > 0 && plan.Permanent > 0, $"The first attempt should fail both ways; {plan} of {first.Failed}.");
+            await Expect(page.Locator("#retry-plan")).ToContainTextAsync($"Resend {plan.Retryable.ToString("N0", CultureInfo.InvariantCulture)} messages");
+            await Expect(page.Locator("#retry-plan")).ToContainTextAsync($"{plan.Permanent.ToString("N0", CultureInfo.InvariantCulture)} failures are permanent");
+            await browser.ScreenshotAsync("retry-confirm");
+            await page.Locator("#confirm-retry").GetByRole(AriaRole.Button, new() { Name = $"Resend {plan.Retryable.ToString("N0", CultureInfo.InvariantCulture)}" }).ClickAsync();
             await Expect(page.GetByRole(AriaRole.Status)).ToContainTextAsync("Resending the failed messages");
             var second = await WaitForCompletionAsync(page, attempt: 2);
             await browser.ScreenshotAsync("retried");
@@ -161,6 +169,9 @@ public sealed class CampaignsBrowserTests(EmbeddedCrm crm, ITestOutputHelper out
             Assert.Equal(second.Audience, second.Sent + second.Failed);
             Assert.True(second.Failed < first.Failed, $"Retrying {first.Failed} failed messages should leave fewer failed; {second.Failed} are.");
             Assert.Equal(first.Sent + (first.Failed - second.Failed), second.Sent);
+            Assert.True(second.Failed >= plan.Permanent, $"The {plan.Permanent} permanent failures stay failed; {second.Failed} failed now.");
+            // The failures table still shows the first attempt's failures.
+            await Expect(page.Locator("#failures tbody tr").Filter(new() { HasText = "permanent" }).First).ToBeVisibleAsync();
             api = await CampaignFromApiAsync(key, campaignId);
             Assert.Equal((second.Audience, second.Sent, second.Failed, 2), (api.AudienceSize, api.Sent, api.Failed, api.Attempt));
 
@@ -208,6 +219,9 @@ public sealed class CampaignsBrowserTests(EmbeddedCrm crm, ITestOutputHelper out
     private async Task<CampaignFacts> CampaignFromApiAsync(string key, long id) =>
         (await GetAsync<CampaignDetail>(key, $"/api/v1/campaigns/{id}")).Campaign;
 
+    private async Task<RetryPlan> CampaignRetryPlanAsync(string key, long id) =>
+        (await GetAsync<RetryDetail>(key, $"/api/v1/campaigns/{id}")).Retry;
+
     private async Task<T> GetAsync<T>(string key, string path)
     {
         using var request = new HttpRequestMessage(HttpMethod.Get, path);
@@ -225,4 +239,8 @@ public sealed class CampaignsBrowserTests(EmbeddedCrm crm, ITestOutputHelper out
     private sealed record CampaignDetail(CampaignFacts Campaign);
 
     private sealed record CampaignFacts(int? AudienceSize, int Sent, int Failed, int Attempt);
+
+    private sealed record RetryDetail(RetryPlan Retry);
+
+    private sealed record RetryPlan(int Retryable, int Permanent);
 }

@@ -17,7 +17,7 @@ public readonly record struct AppliedOutcomes(int Sent, int Failed)
 
 /// <summary>
 /// Every status change of <c>communication_log</c> rows: the audience written Pending, Pending → Submitted,
-/// Submitted → Sent or Failed with the campaign counters, Pending → Skipped on cancel, Failed → Pending on retry,
+/// Submitted → Sent or Failed with the campaign counters, Pending → Skipped on cancel, transiently Failed → Pending on retry,
 /// each in the caller's transaction. Row locks are taken in id order (log rows, then campaigns), the same order as
 /// every other writer, so two consumers applying receipts of one campaign do not deadlock.
 /// </summary>
@@ -105,14 +105,33 @@ public static class CampaignLog
         return await command.ExecuteNonQueryAsync(ct);
     }
 
-    /// <summary>Moves the campaign's Failed rows back to Pending in <paramref name="attempt"/>, in the caller's transaction; returns how many.</summary>
-    public static Task<int> ResendFailedAsync(CrmDbContext db, long campaignId, int attempt, CancellationToken ct) =>
-        db.CommunicationLog
+    /// <summary>
+    /// Moves the campaign's transiently Failed rows back to Pending in <paramref name="attempt"/>, in the caller's
+    /// transaction, after recording the attempt each of them failed in (<see cref="EarlierAttempt"/>); permanent
+    /// failures stay Failed. Returns how many rows it resent.
+    /// </summary>
+    public static async Task<int> ResendFailedAsync(CrmDbContext db, long campaignId, int attempt, CancellationToken ct)
+    {
+        var retryable = db.CommunicationLog
             .Where(l => l.CampaignId == campaignId && l.Status == MessageStatus.Failed)
-            .ExecuteUpdateAsync(s => s
-                .SetProperty(l => l.Status, MessageStatus.Pending)
-                .SetProperty(l => l.Attempt, attempt)
-                .SetProperty(l => l.CompletedAt, (DateTime?)null), ct);
+            .Where(DeliveryFailures.IsRetryable);
+        // EF Core writes the SELECT (its columns in the projection's order, every value a parameter); the INSERT is fixed text.
+        await using (var record = retryable.Select(l => new { l.Id, l.CampaignId, l.Attempt, l.FailureReason, l.SubmittedAt, l.CompletedAt })
+            .CreateDbCommand().InTransactionOf(db))
+        {
+            record.CommandText = $"""
+                INSERT INTO earlier_attempts (log_id, campaign_id, attempt, failure_reason, submitted_at, completed_at)
+                SELECT * FROM ({record.CommandText}) AS a
+                """;
+            await record.ExecuteNonQueryAsync(ct);
+        }
+        return await retryable.ExecuteUpdateAsync(s => s
+            .SetProperty(l => l.Status, MessageStatus.Pending)
+            .SetProperty(l => l.Attempt, attempt)
+            .SetProperty(l => l.FailureReason, (string?)null)
+            .SetProperty(l => l.SubmittedAt, (DateTime?)null)
+            .SetProperty(l => l.CompletedAt, (DateTime?)null), ct);
+    }
 
     /// <summary>
     /// Records what a chunk handed to Delivery: the rendered messages, and Pending → Submitted.

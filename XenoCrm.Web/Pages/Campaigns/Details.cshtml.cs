@@ -33,9 +33,12 @@ public sealed class DetailsModel(CrmDbContext db, CampaignCommands commands, Aud
 
     public string Search { get; private set; } = "";
 
-    /// <summary>Whether the page offers <paramref name="command"/>'s button: the lifecycle allows it (and a retry has failures to resend).</summary>
+    /// <summary>Whether the page offers <paramref name="command"/>'s button: the lifecycle allows it (and a retry has failures to look at).</summary>
     public bool Offers(CampaignCommand command) =>
         User.CanWrite() && CampaignLifecycle.Allows(Campaign.Status, command) && (command != CampaignCommand.RetryFailed || Campaign.Failed > 0);
+
+    /// <summary>All the failures of every attempt, the denominator of the failures table's shares.</summary>
+    public int AllFailures => Detail.Failures.Sum(f => f.Count);
 
     public async Task<IActionResult> OnGetAsync(long id, string? status, string? search, int pageIndex = 1, int size = 25, CancellationToken ct = default)
     {

@@ -337,6 +337,50 @@ namespace XenoCrm.Core.Data.Migrations.MySql
                     b.ToTable("communication_log", (string)null);
                 });
 
+            modelBuilder.Entity("XenoCrm.Core.Campaigns.EarlierAttempt", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint")
+                        .HasColumnName("id");
+
+                    MySqlPropertyBuilderExtensions.UseMySqlIdentityColumn(b.Property<long>("Id"));
+
+                    b.Property<int>("Attempt")
+                        .HasColumnType("int")
+                        .HasColumnName("attempt");
+
+                    b.Property<long>("CampaignId")
+                        .HasColumnType("bigint")
+                        .HasColumnName("campaign_id");
+
+                    b.Property<DateTime?>("CompletedAt")
+                        .HasColumnType("datetime(6)")
+                        .HasColumnName("completed_at");
+
+                    b.Property<string>("FailureReason")
+                        .HasMaxLength(200)
+                        .HasColumnType("varchar(200)")
+                        .HasColumnName("failure_reason");
+
+                    b.Property<long>("LogId")
+                        .HasColumnType("bigint")
+                        .HasColumnName("log_id");
+
+                    b.Property<DateTime?>("SubmittedAt")
+                        .HasColumnType("datetime(6)")
+                        .HasColumnName("submitted_at");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("CampaignId", "CompletedAt");
+
+                    b.HasIndex("LogId", "Attempt")
+                        .IsUnique();
+
+                    b.ToTable("earlier_attempts", (string)null);
+                });
+
             modelBuilder.Entity("XenoCrm.Core.Customers.Customer", b =>
                 {
                     b.Property<long>("Id")
@@ -680,6 +724,15 @@ namespace XenoCrm.Core.Data.Migrations.MySql
                         .IsRequired();
 
                     b.Navigation("Customer");
+                });
+
+            modelBuilder.Entity("XenoCrm.Core.Campaigns.EarlierAttempt", b =>
+                {
+                    b.HasOne("XenoCrm.Core.Campaigns.CommunicationLogEntry", null)
+                        .WithMany()
+                        .HasForeignKey("LogId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
                 });
 
             modelBuilder.Entity("XenoCrm.Core.Orders.Order", b =>

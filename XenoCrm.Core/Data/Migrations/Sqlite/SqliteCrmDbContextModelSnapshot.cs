@@ -322,6 +322,48 @@ namespace XenoCrm.Core.Data.Migrations.Sqlite
                     b.ToTable("communication_log", (string)null);
                 });
 
+            modelBuilder.Entity("XenoCrm.Core.Campaigns.EarlierAttempt", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("id");
+
+                    b.Property<int>("Attempt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("attempt");
+
+                    b.Property<long>("CampaignId")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("campaign_id");
+
+                    b.Property<DateTime?>("CompletedAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("completed_at");
+
+                    b.Property<string>("FailureReason")
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("failure_reason");
+
+                    b.Property<long>("LogId")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("log_id");
+
+                    b.Property<DateTime?>("SubmittedAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("submitted_at");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("CampaignId", "CompletedAt");
+
+                    b.HasIndex("LogId", "Attempt")
+                        .IsUnique();
+
+                    b.ToTable("earlier_attempts", (string)null);
+                });
+
             modelBuilder.Entity("XenoCrm.Core.Customers.Customer", b =>
                 {
                     b.Property<long>("Id")
@@ -655,6 +697,15 @@ namespace XenoCrm.Core.Data.Migrations.Sqlite
                         .IsRequired();
 
                     b.Navigation("Customer");
+                });
+
+            modelBuilder.Entity("XenoCrm.Core.Campaigns.EarlierAttempt", b =>
+                {
+                    b.HasOne("XenoCrm.Core.Campaigns.CommunicationLogEntry", null)
+                        .WithMany()
+                        .HasForeignKey("LogId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
                 });
 
             modelBuilder.Entity("XenoCrm.Core.Orders.Order", b =>
