@@ -1,5 +1,6 @@
 using XenoCrm.Core.Campaigns;
 using XenoCrm.Core.Data;
+using XenoCrm.Core.Idempotency;
 using XenoCrm.ServiceDefaults.Health;
 using XenoCrm.ServiceDefaults.Messaging;
 using XenoCrm.ServiceDefaults.Telemetry;
@@ -16,6 +17,7 @@ builder.AddMessageBus();
 builder.AddCrmTelemetry();
 builder.AddHostedRoles();
 builder.AddCampaignCommands();
+builder.AddIdempotencyKeys();
 builder.AddCrmSignIn();
 builder.AddApiRateLimiting();
 builder.AddApiReference();

@@ -4,6 +4,7 @@ using XenoCrm.Core.ApiKeys;
 using XenoCrm.Core.Audit;
 using XenoCrm.Core.Campaigns;
 using XenoCrm.Core.Customers;
+using XenoCrm.Core.Idempotency;
 using XenoCrm.Core.Messaging;
 using XenoCrm.Core.Orders;
 using XenoCrm.Core.Segments;
@@ -33,6 +34,7 @@ public abstract class CrmDbContext(DbContextOptions options) : DbContext(options
     public DbSet<EarlierAttempt> EarlierAttempts => Set<EarlierAttempt>();
     public DbSet<Session> Sessions => Set<Session>();
     public DbSet<AuditLogEntry> AuditLog => Set<AuditLogEntry>();
+    public DbSet<IdempotencyRecord> IdempotencyKeys => Set<IdempotencyRecord>();
 
     public abstract CrmDatabaseProvider Provider { get; }
 

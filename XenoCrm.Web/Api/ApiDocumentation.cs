@@ -31,6 +31,7 @@ public static class ApiDocumentation
         {
             options.ShouldInclude = description => description.RelativePath?.StartsWith("api/v1/", StringComparison.OrdinalIgnoreCase) == true;
             options.AddOperationTransformer(DescribeBody);
+            options.AddOperationTransformer(IdempotencyKeys.DescribeHeader);
             options.AddDocumentTransformer(DescribeDocument);
         });
         builder.Services.AddAuthentication()

@@ -58,6 +58,7 @@ public static class CampaignsApi
             .WithName("GetCampaign")
             .WithSummary("One campaign: its numbers, failures by reason, the frozen segment rules and the template.");
         group.MapPost("/", CreateAsync)
+            .WithIdempotencyKey(MaxBodyBytes)
             .WithName("CreateCampaign")
             .WithSummary("Create a draft: {\"name\", \"segmentId\", \"template\"} with a Liquid template such as \"Hi {{ customer.name | default: 'there' }}!\".");
         group.MapPut("/{id:long}", UpdateAsync)
@@ -67,12 +68,14 @@ public static class CampaignsApi
             .WithName("DeleteCampaign")
             .WithSummary("Delete a draft (a campaign that sent anything stays as history).");
         group.MapPost("/{id:long}/send", SendAsync)
+            .WithIdempotencyKey(MaxBodyBytes)
             .WithName("SendCampaign")
             .WithSummary("Send now (no body), or schedule with {\"at\": \"2026-12-01T09:00:00+05:30\", \"timeZone\": \"Asia/Kolkata\"}.");
         group.MapPost("/{id:long}/cancel", CancelAsync)
             .WithName("CancelCampaign")
             .WithSummary("Cancel a scheduled or sending campaign; recipients not yet handed to Delivery end Skipped.");
         group.MapPost("/{id:long}/retry-failed", RetryFailedAsync)
+            .WithIdempotencyKey(MaxBodyBytes)
             .WithName("RetryFailedCampaignMessages")
             .WithSummary("Resend only the failed recipients of a completed campaign, as its next attempt.");
         group.MapGet("/{id:long}/messages", ListMessagesAsync)

@@ -50,6 +50,7 @@ public static class SegmentsApi
             .WithName("GetSegment")
             .WithSummary("One saved segment with its rules and current size.");
         group.MapPost("/", CreateAsync)
+            .WithIdempotencyKey(MaxBodyBytes)
             .WithName("CreateSegment")
             .WithSummary("Save {\"name\": …, \"rules\": <group>}; names are unique (409 otherwise).");
         group.MapPut("/{id:long}", UpdateAsync)

@@ -16,8 +16,11 @@ public sealed class DistributedDeployment : IAsyncDisposable
     private readonly Dictionary<string, string?> _workerEnvironment;
     private readonly List<AppProcess> _workers = [];
     private readonly List<Uri> _workerUrls = [];
+    private readonly List<AppProcess> _otherWebs = [];
+    private readonly List<HttpClient> _otherApis = [];
 
-    private DistributedDeployment(string crm, string amqp, string redis, IReadOnlyDictionary<string, string?>? workerSettings)
+    private DistributedDeployment(string crm, string amqp, string redis, IReadOnlyDictionary<string, string?>? workerSettings,
+        IReadOnlyDictionary<string, string?>? webSettings)
     {
         CrmConnectionString = crm;
         AmqpUri = amqp;
@@ -41,6 +44,10 @@ public sealed class DistributedDeployment : IAsyncDisposable
         {
             _workerEnvironment[key] = value;
         }
+        foreach (var (key, value) in webSettings ?? new Dictionary<string, string?>())
+        {
+            _environment[key] = value;
+        }
     }
 
     public string CrmConnectionString { get; }
@@ -57,13 +64,15 @@ public sealed class DistributedDeployment : IAsyncDisposable
     public string ApiKey { get; private set; } = "";
 
     /// <param name="workerSettings">Extra environment for the Workers processes, e.g. a short retry delay.</param>
+    /// <param name="webSettings">Extra environment for the Web process (and the operator commands), e.g. a short retention.</param>
     /// <param name="deliverySimulation">Settings of Delivery's <c>DeliverySimulation</c> section, e.g. fault rates.</param>
     public static async Task<DistributedDeployment> StartAsync(
         MariaDbServer mariaDb, RabbitMqServer rabbitMq, RedisServer redis,
         IReadOnlyDictionary<string, string?>? workerSettings = null, int workers = 1,
-        IReadOnlyDictionary<string, string>? deliverySimulation = null, int deliverySeed = 42)
+        IReadOnlyDictionary<string, string>? deliverySimulation = null, int deliverySeed = 42,
+        IReadOnlyDictionary<string, string?>? webSettings = null)
     {
-        var stack = new DistributedDeployment(await mariaDb.CreateDatabaseAsync(), await rabbitMq.CreateVirtualHostAsync(), redis.ConnectionString, workerSettings);
+        var stack = new DistributedDeployment(await mariaDb.CreateDatabaseAsync(), await rabbitMq.CreateVirtualHostAsync(), redis.ConnectionString, workerSettings, webSettings);
         try
         {
             stack.Delivery = await DeliveryProcess.StartAsync(stack.AmqpUri, deliverySeed, deliverySimulation);
@@ -91,6 +100,27 @@ public sealed class DistributedDeployment : IAsyncDisposable
         ApiKey = await CreateApiKeyAsync("tests");
         Api = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = TimeSpan.FromSeconds(30) };
         Api.DefaultRequestHeaders.Add("X-Api-Key", ApiKey);
+    }
+
+    /// <summary>
+    /// One more Web instance over the same database and broker, with <paramref name="settings"/> on top of the first's;
+    /// its client carries the same API key. Disposed with the stack.
+    /// </summary>
+    public async Task<(AppProcess Web, HttpClient Api)> StartAnotherWebAsync(IReadOnlyDictionary<string, string?>? settings = null)
+    {
+        var environment = new Dictionary<string, string?>(_environment);
+        foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
+        {
+            environment[key] = value;
+        }
+        var port = FreePort.Next();
+        var web = AppProcess.Start("XenoCrm.Web", environment, "--urls", $"http://127.0.0.1:{port}");
+        _otherWebs.Add(web);
+        await web.WaitForHttpOkAsync($"http://127.0.0.1:{port}/health/live", TimeSpan.FromSeconds(60));
+        var api = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = TimeSpan.FromSeconds(30) };
+        api.DefaultRequestHeaders.Add("X-Api-Key", ApiKey);
+        _otherApis.Add(api);
+        return (web, api);
     }
 
     public async Task<AppProcess> StartWorkerAsync()
@@ -206,6 +236,14 @@ public sealed class DistributedDeployment : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         Api?.Dispose();
+        foreach (var api in _otherApis)
+        {
+            api.Dispose();
+        }
+        foreach (var web in _otherWebs)
+        {
+            await web.DisposeAsync();
+        }
         foreach (var worker in _workers)
         {
             await worker.DisposeAsync();
